@@ -1,0 +1,78 @@
+"""The Starlette application: lifespan (engine, broadcaster), routes, nothing else."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+from broadcaster import Broadcast
+from sqlalchemy import text
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse
+from starlette.routing import Route, WebSocketRoute
+
+from config import Settings, load_settings
+from db.engine import Database, make_engine
+from schema import build_schema
+from schema.http import graphql_http
+from schema.ws import GraphQLWebSocket
+
+log = logging.getLogger("ehuying")
+CONSOLE = Path(__file__).resolve().parent / "console"
+
+
+def create_app(settings: Settings | None = None) -> Starlette:
+    settings = settings or load_settings()
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        app.state.db = Database(make_engine(settings.database_url))
+        app.state.broadcast = Broadcast(settings.broadcast_url)
+        await app.state.broadcast.connect()
+        try:
+            yield
+        finally:
+            await app.state.broadcast.disconnect()
+            await app.state.db.dispose()
+
+    async def healthz(request: Request) -> PlainTextResponse:
+        return PlainTextResponse("ok")
+
+    async def readyz(request: Request) -> JSONResponse:
+        try:
+            async with request.app.state.db.read() as conn:
+                await conn.execute(text("SELECT 1"))
+        except Exception:  # noqa: BLE001 — readiness must answer, not raise
+            log.exception("readiness check failed")
+            return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
+        return JSONResponse({"status": "ready", "database": "up"})
+
+    async def console(request: Request) -> FileResponse:
+        return FileResponse(CONSOLE / "index.html")
+
+    schema = build_schema(introspection=settings.introspection)
+    app = Starlette(
+        routes=[
+            Route("/graphql", graphql_http, methods=["GET", "POST"]),
+            WebSocketRoute("/graphql", GraphQLWebSocket(schema)),
+            Route("/healthz", healthz),
+            Route("/readyz", readyz),
+            Route("/console", console),
+            Route("/console/{path:path}", console),
+        ],
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.schema = schema
+    return app
+
+
+def __getattr__(name: str):  # `uvicorn app:app` builds the app on first access, after env is set
+    if name == "app":
+        global app
+        app = create_app()
+        return app
+    raise AttributeError(name)

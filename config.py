@@ -1,0 +1,99 @@
+"""Configuration from the environment, read once at start-up.
+
+Every setting has a default that suits the embedded single-process mode (SQLite + in-memory
+broadcast); production sets them explicitly (see README, "Running in production").
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VAR_DIR = Path(os.environ.get("VAR_DIR", ROOT / "var"))
+
+
+class ConfigError(RuntimeError):
+    pass
+
+
+def _bool(value: str | None, default: bool) -> bool:
+    if value is None or value == "":
+        return default
+    return value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def normalise_database_url(url: str) -> str:
+    """Accept the URLs people paste (postgres://, sqlite:///file) and pick the async drivers."""
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    if url.startswith("postgresql://"):
+        url = "postgresql+asyncpg://" + url[len("postgresql://") :]
+    if url.startswith("sqlite://") and not url.startswith("sqlite+aiosqlite://"):
+        url = "sqlite+aiosqlite://" + url[len("sqlite://") :]
+    return url
+
+
+def _secret_key(env: str) -> tuple[str, bool]:
+    """Return (key, generated). Only the embedded default may generate and keep one under var/."""
+    given = os.environ.get("SECRET_KEY")
+    if given:
+        return given, False
+    if env == "production":
+        raise ConfigError("SECRET_KEY is missing: production refuses to start with a generated key.")
+    path = VAR_DIR / "secret_key"
+    if path.exists():
+        return path.read_text().strip(), True
+    VAR_DIR.mkdir(parents=True, exist_ok=True)
+    key = secrets.token_urlsafe(48)
+    path.write_text(key)
+    path.chmod(0o600)
+    return key, True
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str
+    database_url: str
+    broadcast_url: str
+    secret_key: str
+    demo: bool
+    host: str
+    port: int
+    token_ttl_seconds: int = 12 * 3600
+    max_page_size: int = 100
+    introspection: bool = True
+    explorer: bool = True
+    log_level: str = "INFO"
+    extra: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.database_url.startswith("sqlite")
+
+
+def load_settings() -> Settings:
+    env = os.environ.get("APP_ENV", "development").strip().lower()
+    database_url = normalise_database_url(
+        os.environ.get("DATABASE_URL") or f"sqlite+aiosqlite:///{VAR_DIR / 'ehuying.sqlite3'}"
+    )
+    demo = _bool(os.environ.get("DEMO"), default=env != "production")
+    if env == "production" and demo:
+        raise ConfigError("DEMO is on: production refuses demo data and demo logins.")
+    secret_key, _ = _secret_key(env)
+    production = env == "production"
+    return Settings(
+        env=env,
+        database_url=database_url,
+        broadcast_url=os.environ.get("BROADCAST_URL") or "memory://",
+        secret_key=secret_key,
+        demo=demo,
+        host=os.environ.get("HOST", "127.0.0.1"),
+        port=int(os.environ.get("PORT", "8000")),
+        token_ttl_seconds=int(os.environ.get("TOKEN_TTL_SECONDS", str(12 * 3600))),
+        introspection=_bool(os.environ.get("INTROSPECTION"), default=not production),
+        explorer=_bool(os.environ.get("EXPLORER"), default=not production),
+        log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+    )

@@ -1,0 +1,1 @@
+"""Persistence: typed SQLAlchemy models, engine and sessions, migrations, demo seeding."""

@@ -1,0 +1,46 @@
+"""Command line: `python -m db.manage setup|migrate|seed`.
+
+`setup` is what `make run` calls: migrate to head, then seed the demo district in demo mode.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from config import load_settings
+from db import migrate
+from db.engine import Database, make_engine
+from db.seed import seed_demo
+
+
+async def _seed(url: str) -> dict:
+    db = Database(make_engine(url))
+    try:
+        return await seed_demo(db, progress=sys.stderr.isatty() or True)
+    finally:
+        await db.dispose()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m db.manage")
+    parser.add_argument("command", choices=["setup", "migrate", "seed"])
+    args = parser.parse_args(argv)
+    settings = load_settings()
+    if settings.is_sqlite:
+        from config import VAR_DIR
+
+        VAR_DIR.mkdir(parents=True, exist_ok=True)
+    if args.command in ("setup", "migrate"):
+        migrate.upgrade(settings.database_url)
+        print("migrated to head", file=sys.stderr)
+    if args.command == "seed" or (args.command == "setup" and settings.demo):
+        result = asyncio.run(_seed(settings.database_url))
+        print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

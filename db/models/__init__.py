@@ -1,0 +1,27 @@
+"""All models, imported here so that `Base.metadata` knows every table (Alembic relies on it)."""
+
+from db.base import Base
+from db.models.audit import AuditEntry
+from db.models.people import Resident
+from db.models.places import Building, Community, Grid, ResponsibilityField, Street, StreetSection
+from db.models.taxonomy import Category, Subcategory
+from db.models.units import Department, PartnerUnit
+from db.models.users import User, UserScope
+
+__all__ = [
+    "AuditEntry",
+    "Base",
+    "Building",
+    "Category",
+    "Community",
+    "Department",
+    "Grid",
+    "PartnerUnit",
+    "Resident",
+    "ResponsibilityField",
+    "Street",
+    "StreetSection",
+    "Subcategory",
+    "User",
+    "UserScope",
+]

@@ -1,0 +1,28 @@
+from __future__ import annotations
+
+from sqlalchemy import ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from db.base import Base
+
+
+class Department(Base):
+    """区直部门 — one of the district's 64 departments that handle MAJOR requests."""
+
+    __tablename__ = "department"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    name_en: Mapped[str] = mapped_column(String(128))
+
+
+class PartnerUnit(Base):
+    """A member unit of a community's big party committee (大党委): stationed unit, enterprise,
+    "two new" organisation or property company."""
+
+    __tablename__ = "partner_unit"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(16), unique=True)
+    name: Mapped[str] = mapped_column(String(128))
+    kind: Mapped[str] = mapped_column(String(24))
+    community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)

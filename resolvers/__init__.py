@@ -1,0 +1,1 @@
+"""The district's rules as plain functions: no GraphQL in here."""

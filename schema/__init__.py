@@ -1,0 +1,59 @@
+"""The GraphQL schema: strawberry types in schema/types, thin fields calling resolvers/."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from graphql import GraphQLError
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    ParserCache,
+    QueryDepthLimiter,
+    ValidationCache,
+)
+from strawberry.types import ExecutionContext
+
+from schema.errors import CodedErrors
+from schema.mutation import Mutation
+from schema.query import Query
+from schema.types.people import Resident
+from schema.types.places import Building, Community, Grid, ResponsibilityField, Street
+from schema.types.taxonomy import Category, Subcategory
+from schema.types.units import Department, PartnerUnit, StreetSection
+from schema.types.users import User
+
+NODE_TYPES = [Street, Community, Grid, ResponsibilityField, Building, Resident, Department, StreetSection,
+              PartnerUnit, Category, Subcategory, User]
+
+MAX_DEPTH = 20  # Relay connections spend two levels (edges → node) per hop
+MAX_ALIASES = 30
+MAX_TOKENS = 4000
+CACHE_SIZE = 512
+
+
+class EhuyingSchema(strawberry.Schema):
+    def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
+        # CodedErrors logs the unexpected ones; domain errors are answers, not incidents.
+        return None
+
+
+def build_schema(*, introspection: bool = True) -> strawberry.Schema:
+    extensions: list[Any] = [
+        CodedErrors,
+        # Factories: strawberry builds fresh extensions per operation; the parse and validation
+        # LRU caches themselves are module-level and bounded by CACHE_SIZE.
+        lambda: ParserCache(maxsize=CACHE_SIZE),
+        lambda: ValidationCache(maxsize=CACHE_SIZE),
+        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
+        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+    ]
+    if not introspection:
+        extensions.append(DisableIntrospection)
+    return EhuyingSchema(query=Query, mutation=Mutation, types=NODE_TYPES, extensions=extensions)
+
+
+schema = build_schema()

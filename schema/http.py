@@ -1,0 +1,170 @@
+"""GraphQL over HTTP, per the GraphQL-over-HTTP spec (audited by graphql-http in the tests).
+
+POST and GET (GET never runs a mutation); `application/graphql-response+json` when the client
+accepts it, with 4xx for request errors, else legacy `application/json` with 200.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import orjson
+from strawberry.types.graphql import OperationType
+from starlette.requests import Request
+from starlette.responses import Response
+from strawberry.exceptions import MissingQueryError
+from strawberry.schema.exceptions import InvalidOperationTypeError
+
+from resolvers.auth import actor_for_token
+from schema.context import Context
+from schema.loaders import Loaders
+
+log = logging.getLogger("ehuying.http")
+
+GQL_RESPONSE = "application/graphql-response+json"
+JSON = "application/json"
+
+
+class RequestError(Exception):
+    def __init__(self, status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> None:
+        self.status, self.code, self.zh, self.en, self.headers = status, code, zh, en, headers or {}
+
+
+def negotiate(accept: str | None) -> str | None:
+    """The response media type for an Accept header; None when nothing acceptable."""
+    if not accept or not accept.strip():
+        return JSON
+    best: tuple[float, int, str] | None = None
+    for position, part in enumerate(accept.split(",")):
+        fields = [f.strip() for f in part.split(";")]
+        media = fields[0].lower()
+        q = 1.0
+        for param in fields[1:]:
+            if param.lower().startswith("q="):
+                try:
+                    q = float(param[2:])
+                except ValueError:
+                    q = 0.0
+        if q <= 0:
+            continue
+        if media == GQL_RESPONSE:
+            chosen = GQL_RESPONSE
+        elif media in (JSON, "application/*", "*/*"):
+            chosen = JSON
+        else:
+            continue
+        candidate = (q, -position, chosen)
+        if best is None or candidate > best:
+            best = candidate
+    return None if best is None else best[2]
+
+
+def _json_param(value: str | None, name: str) -> Any:
+    if value is None or value == "":
+        return None
+    try:
+        return orjson.loads(value)
+    except orjson.JSONDecodeError:
+        raise RequestError(400, "BAD_REQUEST", f"参数 {name} 不是合法的 JSON", f"{name} is not valid JSON") from None
+
+
+async def read_params(request: Request) -> dict[str, Any]:
+    if request.method == "GET":
+        q = request.query_params
+        params: dict[str, Any] = {
+            "query": q.get("query"),
+            "operationName": q.get("operationName"),
+            "variables": _json_param(q.get("variables"), "variables"),
+            "extensions": _json_param(q.get("extensions"), "extensions"),
+        }
+    else:
+        content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+        if content_type != JSON:
+            raise RequestError(
+                415, "UNSUPPORTED_MEDIA_TYPE", "请求体须为 application/json", "POST bodies must be application/json"
+            )
+        body = await request.body()
+        if not body:
+            raise RequestError(400, "BAD_REQUEST", "请求体为空", "The request body is empty")
+        try:
+            params = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            raise RequestError(400, "BAD_REQUEST", "请求体不是合法的 JSON", "The body is not valid JSON") from None
+        if not isinstance(params, dict):
+            raise RequestError(400, "BAD_REQUEST", "请求体须为 JSON 对象", "The body must be a JSON object")
+    if not isinstance(params.get("query"), str) or not params["query"].strip():
+        raise RequestError(400, "BAD_REQUEST", "缺少 query 参数", "The query parameter is missing or not a string")
+    for name in ("variables", "extensions"):
+        if params.get(name) is not None and not isinstance(params[name], dict):
+            raise RequestError(400, "BAD_REQUEST", f"{name} 须为对象", f"{name} must be an object")
+    if params.get("operationName") is not None and not isinstance(params["operationName"], str):
+        raise RequestError(400, "BAD_REQUEST", "operationName 须为字符串", "operationName must be a string")
+    return params
+
+
+def _error_response(media: str, err: RequestError) -> Response:
+    body = {"errors": [{"message": err.zh, "extensions": {"code": err.code, "messageEn": err.en}}]}
+    return Response(orjson.dumps(body), status_code=err.status, media_type=f"{media}; charset=utf-8", headers=err.headers)
+
+
+def bearer_token(header: str | None) -> str | None:
+    if not header:
+        return None
+    scheme, _, token = header.partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
+async def build_context(app_state: Any, token: str | None, client: str, request: Any = None) -> Context:
+    db = app_state.db
+    actor = None
+    if token is not None:
+        async with db.read() as conn:
+            actor = await actor_for_token(conn, app_state.settings.secret_key, token, client)
+        if actor is None:
+            raise RequestError(
+                401, "UNAUTHENTICATED", "登录已失效,请重新登录", "The token is invalid, expired or revoked; sign in again",
+                headers={"WWW-Authenticate": "Bearer"},
+            )
+    return Context(db=db, settings=app_state.settings, actor=actor, loaders=Loaders(db), client=client, request=request)
+
+
+async def graphql_http(request: Request) -> Response:
+    media = negotiate(request.headers.get("accept"))
+    if media is None:
+        return _error_response(
+            JSON, RequestError(406, "NOT_ACCEPTABLE", "不支持的 Accept 类型", f"Accept one of {GQL_RESPONSE}, {JSON}")
+        )
+    if request.method not in ("GET", "POST"):
+        return _error_response(media, RequestError(405, "METHOD_NOT_ALLOWED", "仅支持 GET 与 POST", "Use GET or POST", {"Allow": "GET, POST"}))
+    state = request.app.state
+    try:
+        params = await read_params(request)
+        client = request.client.host if request.client else ""
+        context = await build_context(state, bearer_token(request.headers.get("authorization")), client, request)
+        allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
+        try:
+            result = await state.schema.execute(
+                params["query"],
+                variable_values=params.get("variables"),
+                context_value=context,
+                operation_name=params.get("operationName"),
+                allowed_operation_types=allowed,
+            )
+        except InvalidOperationTypeError as exc:
+            if request.method == "GET":
+                raise RequestError(405, "METHOD_NOT_ALLOWED", "GET 请求不能执行变更或订阅", "GET cannot run mutations or subscriptions", {"Allow": "POST"}) from exc
+            raise RequestError(400, "BAD_REQUEST", "HTTP 不支持订阅,请使用 WebSocket", "Subscriptions run over WebSocket, not HTTP") from exc
+        except MissingQueryError as exc:
+            raise RequestError(400, "BAD_REQUEST", "缺少 query 参数", "The query parameter is missing") from exc
+    except RequestError as err:
+        return _error_response(media, err)
+
+    body: dict[str, Any] = {}
+    request_error = result.data is None and bool(result.errors) and all(e.path is None for e in result.errors)
+    if not request_error:
+        body["data"] = result.data
+    if result.errors:
+        body["errors"] = [e.formatted for e in result.errors]
+    status = 400 if (request_error and media == GQL_RESPONSE) else 200
+    return Response(orjson.dumps(body), status_code=status, media_type=f"{media}; charset=utf-8")

@@ -1,0 +1,26 @@
+"""Opaque global IDs: base64 of "TypeName:pk". Clients must treat them as opaque strings."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from resolvers.errors import BadUserInput
+
+
+def to_global_id(type_name: str, pk: int) -> str:
+    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+
+
+def from_global_id(gid: str, expected: str | None = None) -> tuple[str, int]:
+    try:
+        raw = base64.urlsafe_b64decode(gid + "=" * (-len(gid) % 4)).decode()
+        type_name, _, pk = raw.partition(":")
+        value = int(pk)
+    except (binascii.Error, UnicodeDecodeError, ValueError):
+        raise BadUserInput(f"无效的ID:{gid[:40]}", f"Malformed ID: {gid[:40]}") from None
+    if expected is not None and type_name != expected:
+        raise BadUserInput(
+            f"ID 类型不符,应为 {expected}", f"ID {gid[:40]} is a {type_name}, expected a {expected}"
+        )
+    return type_name, value

@@ -1,0 +1,63 @@
+"""`node(id:)`: decode the global ID, load through the operation's DataLoaders, and apply
+the same visibility rules as the typed queries (null when the caller may not see it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from resolvers import access
+from resolvers.errors import DomainError
+from schema.context import Info
+from schema.ids import from_global_id
+
+
+async def resolve_node(info: Info, gid: str) -> Any:
+    from schema.types.people import Resident
+    from schema.types.places import Building, Community, Grid, ResponsibilityField, Street
+    from schema.types.taxonomy import Category, Subcategory
+    from schema.types.units import Department, PartnerUnit, StreetSection
+    from schema.types.users import User
+
+    org = {
+        "Street": ("street", Street),
+        "Community": ("community", Community),
+        "Grid": ("grid", Grid),
+        "ResponsibilityField": ("field", ResponsibilityField),
+        "Building": ("building", Building),
+        "Department": ("department", Department),
+        "StreetSection": ("street_section", StreetSection),
+        "PartnerUnit": ("partner_unit", PartnerUnit),
+        "Category": ("category", Category),
+        "Subcategory": ("subcategory", Subcategory),
+    }
+    type_name, pk = from_global_id(gid)
+    ctx = info.context
+    actor = ctx.actor
+    loaders = ctx.loaders
+    if type_name in org:
+        if not access.can_read_org(actor):
+            return None
+        loader, cls = org[type_name]
+        row = await getattr(loaders, loader).load(pk)
+        return None if row is None else cls.from_row(row)
+    if type_name == "Resident":
+        row = await loaders.resident.load(pk)
+        if row is None:
+            return None
+        building = await loaders.building.load(row.building_id)
+        try:
+            view = access.resident_view(actor, building)
+        except DomainError:
+            return None
+        return await Resident.present(info, row, view)
+    if type_name == "User":
+        if actor is None or (actor.user_id != pk and not access.can_list_users(actor)):
+            return None
+        row = await loaders.user.load(pk)
+        return None if row is None else User.from_row(row)
+    from resolvers.errors import BadUserInput
+
+    other = ("Request", "RequestEvent")
+    if type_name in other:
+        return None
+    raise BadUserInput(f"未知的对象类型:{type_name}", f"Unknown object type in ID: {type_name}")

@@ -1,0 +1,141 @@
+"""Relay cursor connections over keyset pagination (never OFFSET: lists reach millions of rows).
+
+A cursor encodes the sort-key values of its row; the next page is `WHERE key > cursor ORDER BY
+key LIMIT n+1`, which an index on the key answers directly at any depth.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections.abc import Awaitable, Callable, Sequence
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+import strawberry
+from sqlalchemy import ColumnElement, Select, func, select, tuple_
+
+from db.engine import Database
+from resolvers.errors import BadUserInput
+
+T = TypeVar("T")
+
+DEFAULT_PAGE = 20
+MAX_PAGE = 100
+
+
+@strawberry.type(description="Relay 分页信息 / Relay page information.")
+class PageInfo:
+    has_next_page: bool
+    has_previous_page: bool
+    start_cursor: str | None
+    end_cursor: str | None
+
+
+@strawberry.type(description="An edge: one node and the cursor to continue after it.")
+class Edge(Generic[T]):
+    cursor: str
+    node: T
+
+
+@strawberry.type(description="A page of a keyset-paginated list (Relay connection).")
+class Connection(Generic[T]):
+    edges: list[Edge[T]]
+    page_info: PageInfo
+    _count: strawberry.Private[Callable[[], Awaitable[int]]]
+
+    @strawberry.field(description="Number of items in the whole filtered list, not just this page.")
+    async def total_count(self) -> int:
+        return await self._count()
+
+
+def _encode(values: Sequence[Any]) -> str:
+    plain = [{"dt": v.isoformat()} if isinstance(v, datetime) else v for v in values]
+    return base64.urlsafe_b64encode(json.dumps(plain, separators=(",", ":")).encode()).decode().rstrip("=")
+
+
+def _decode(cursor: str, width: int) -> list[Any]:
+    try:
+        raw = json.loads(base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)))
+        if not isinstance(raw, list) or len(raw) != width:
+            raise ValueError
+        return [datetime.fromisoformat(v["dt"]) if isinstance(v, dict) else v for v in raw]
+    except (ValueError, TypeError, KeyError, json.JSONDecodeError):
+        raise BadUserInput("无效的分页游标", f"Malformed cursor: {cursor[:40]}") from None
+
+
+def check_page_args(first: int | None, last: int | None, max_page: int = MAX_PAGE) -> None:
+    if first is not None and last is not None:
+        raise BadUserInput("first 与 last 不能同时使用", "Use either first or last, not both")
+    for name, value in (("first", first), ("last", last)):
+        if value is None:
+            continue
+        if value < 0:
+            raise BadUserInput(f"{name} 不能为负数", f"{name} must not be negative")
+        if value > max_page:
+            raise BadUserInput(
+                f"每页最多 {max_page} 条,{name}={value} 超出上限",
+                f"A page holds at most {max_page} items; {name}={value} was refused",
+                maxPageSize=max_page,
+            )
+
+
+async def paginate(
+    db: Database,
+    stmt: Select[Any],
+    key: Sequence[ColumnElement[Any]],
+    to_node: Callable[[Any], T],
+    *,
+    first: int | None = None,
+    after: str | None = None,
+    last: int | None = None,
+    before: str | None = None,
+    descending: bool = False,
+    max_page: int = MAX_PAGE,
+) -> Connection[T]:
+    """`stmt` selects whole rows with the list's filters but no ORDER BY or LIMIT.
+
+    The key must be unique (end it with the primary key) and all in one direction.
+    """
+    check_page_args(first, last, max_page)
+    backwards = last is not None
+    size = last if backwards else (first if first is not None else DEFAULT_PAGE)
+    key_expr = tuple_(*key) if len(key) > 1 else key[0]
+
+    def bound(cursor: str) -> Any:
+        values = _decode(cursor, len(key))
+        return tuple_(*values) if len(key) > 1 else values[0]
+
+    page = stmt
+    # "Forward" means the list's own order; `descending` flips what "greater" means.
+    if after is not None:
+        page = page.where(key_expr < bound(after) if descending else key_expr > bound(after))
+    if before is not None:
+        page = page.where(key_expr > bound(before) if descending else key_expr < bound(before))
+    reverse_scan = backwards != descending
+    page = page.order_by(*[(c.desc() if reverse_scan else c.asc()) for c in key]).limit(size + 1)
+
+    async with db.read() as conn:
+        rows = list((await conn.execute(page)).all()) if size > 0 else []
+    has_more = len(rows) > size
+    rows = rows[:size]
+    if backwards:
+        rows.reverse()
+
+    names = [c.key for c in key]
+    edges = [Edge(cursor=_encode([getattr(r, n) for n in names]), node=to_node(r)) for r in rows]
+
+    async def count() -> int:
+        async with db.read() as conn:
+            return int((await conn.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
+
+    return Connection(
+        edges=edges,
+        page_info=PageInfo(
+            has_next_page=has_more if not backwards else before is not None,
+            has_previous_page=has_more if backwards else after is not None,
+            start_cursor=edges[0].cursor if edges else None,
+            end_cursor=edges[-1].cursor if edges else None,
+        ),
+        _count=count,
+    )

@@ -3,6 +3,8 @@ batch or list query); writes get one session per request, committed at the edge.
 
 from __future__ import annotations
 
+import asyncio
+
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -41,9 +43,20 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
 class Database:
     """The one handle resolvers get: read connections and write sessions."""
 
-    def __init__(self, engine: AsyncEngine) -> None:
+    def __init__(self, engine: AsyncEngine, gate: asyncio.Semaphore | None = None) -> None:
         self.engine = engine
         self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
+        self._gate = gate
+
+    def gated(self, limit: int) -> Database:
+        """A view for one operation that holds at most `limit` read connections at once.
+
+        graphql-core resolves sibling fields concurrently; without a gate one wide nested
+        query could take every pooled connection and starve all other requests.
+        """
+        view = Database.__new__(Database)
+        view.engine, view.sessions, view._gate = self.engine, self.sessions, asyncio.Semaphore(limit)
+        return view
 
     @property
     def dialect(self) -> str:
@@ -51,7 +64,11 @@ class Database:
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncConnection]:
-        async with self.engine.connect() as conn:
+        if self._gate is None:
+            async with self.engine.connect() as conn:
+                yield conn
+            return
+        async with self._gate, self.engine.connect() as conn:
             yield conn
 
     @asynccontextmanager

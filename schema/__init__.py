@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema.cost import CostLimit
 from schema.errors import CodedErrors
 from schema.mutation import Mutation
 from schema.query import Query
@@ -47,6 +48,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         # LRU caches themselves are module-level and bounded by CACHE_SIZE.
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
+        CostLimit,  # after ValidationCache: it prices only documents that validated
         lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
         lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),

@@ -18,6 +18,7 @@ from strawberry.schema.exceptions import InvalidOperationTypeError
 
 from resolvers.auth import actor_for_token
 from schema.context import Context
+from schema.errors import classify
 from schema.loaders import Loaders
 
 log = logging.getLogger("ehuying.http")
@@ -115,8 +116,11 @@ def bearer_token(header: str | None) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+READS_PER_OPERATION = 3
+
+
 async def build_context(app_state: Any, token: str | None, client: str, request: Any = None) -> Context:
-    db = app_state.db
+    db = app_state.db.gated(READS_PER_OPERATION)
     actor = None
     if token is not None:
         async with db.read() as conn:
@@ -165,6 +169,8 @@ async def graphql_http(request: Request) -> Response:
     if not request_error:
         body["data"] = result.data
     if result.errors:
-        body["errors"] = [e.formatted for e in result.errors]
+        # Errors raised before the operation hooks run (e.g. parse errors from the parser
+        # cache) have not been through CodedErrors yet.
+        body["errors"] = [(e if (e.extensions or {}).get("code") else classify(e)).formatted for e in result.errors]
     status = 400 if (request_error and media == GQL_RESPONSE) else 200
     return Response(orjson.dumps(body), status_code=status, media_type=f"{media}; charset=utf-8")

@@ -12,7 +12,7 @@ from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from resolvers.auth import actor_for_token
 from schema.context import Context
-from schema.http import bearer_token
+from schema.http import READS_PER_OPERATION, bearer_token
 from schema.loaders import Loaders
 
 
@@ -29,7 +29,7 @@ class GraphQLWebSocket(GraphQL):
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["app"].state
         client = request.client.host if getattr(request, "client", None) else ""
-        return Context(db=state.db, settings=state.settings, actor=None, loaders=Loaders(state.db), client=client, request=request)
+        return Context(db=state.db.gated(READS_PER_OPERATION), settings=state.settings, actor=None, loaders=Loaders(state.db), client=client, request=request)
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}

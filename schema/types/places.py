@@ -173,7 +173,7 @@ class Building(Node):
         "out stickers in their own places (admin, center, street, community, grid worker, the building's leader); "
         "FORBIDDEN for others."
     )
-    def qr_token(self, info: Info) -> str:
+    def qr_token(self, info: Info) -> str | None:
         if not access.can_see_qr_token(info.context.actor, self.row):
             from resolvers.errors import Forbidden
 

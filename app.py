@@ -15,7 +15,7 @@ from starlette.responses import FileResponse, JSONResponse, PlainTextResponse
 from starlette.routing import Route, WebSocketRoute
 
 from config import Settings, load_settings
-from db.engine import Database, make_engine
+from db.engine import Database
 from schema import build_schema
 from schema.http import graphql_http
 from schema.ws import GraphQLWebSocket
@@ -29,7 +29,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        app.state.db = Database(make_engine(settings.database_url))
+        app.state.db = Database.from_url(settings.database_url)
         app.state.broadcast = Broadcast(settings.broadcast_url)
         await app.state.broadcast.connect()
         try:

@@ -29,10 +29,25 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
-def make_engine(url: str, **kwargs) -> AsyncEngine:
+def _sqlite_immediate(engine: AsyncEngine) -> None:
+    # A deferred SQLite transaction that reads and then writes fails with SQLITE_BUSY when
+    # another writer commits in between. Write sessions therefore begin IMMEDIATE: they take the
+    # write lock first and wait their turn (busy_timeout) instead of failing half-way.
+    @event.listens_for(engine.sync_engine, "connect")
+    def _no_implicit_begin(dbapi_connection, _record) -> None:  # noqa: ANN001
+        dbapi_connection.isolation_level = None
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin_immediate(conn) -> None:  # noqa: ANN001
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_engine(url: str, *, for_writes: bool = False, **kwargs) -> AsyncEngine:
     if url.startswith("sqlite"):
         engine = create_async_engine(url, **kwargs)
         event.listen(engine.sync_engine, "connect", _sqlite_pragmas)
+        if for_writes:
+            _sqlite_immediate(engine)
         return engine
     kwargs.setdefault("pool_size", 10)
     kwargs.setdefault("max_overflow", 10)
@@ -43,10 +58,17 @@ def make_engine(url: str, **kwargs) -> AsyncEngine:
 class Database:
     """The one handle resolvers get: read connections and write sessions."""
 
-    def __init__(self, engine: AsyncEngine, gate: asyncio.Semaphore | None = None) -> None:
+    def __init__(self, engine: AsyncEngine, write_engine: AsyncEngine | None = None) -> None:
         self.engine = engine
-        self.sessions = async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
-        self._gate = gate
+        self.write_engine = write_engine or engine
+        self.sessions = async_sessionmaker(self.write_engine, expire_on_commit=False, autoflush=False)
+        self._gate: asyncio.Semaphore | None = None
+
+    @classmethod
+    def from_url(cls, url: str) -> Database:
+        if url.startswith("sqlite"):
+            return cls(make_engine(url), make_engine(url, for_writes=True))
+        return cls(make_engine(url))
 
     def gated(self, limit: int) -> Database:
         """A view for one operation that holds at most `limit` read connections at once.
@@ -55,7 +77,8 @@ class Database:
         query could take every pooled connection and starve all other requests.
         """
         view = Database.__new__(Database)
-        view.engine, view.sessions, view._gate = self.engine, self.sessions, asyncio.Semaphore(limit)
+        view.engine, view.write_engine, view.sessions = self.engine, self.write_engine, self.sessions
+        view._gate = asyncio.Semaphore(limit)
         return view
 
     @property
@@ -80,3 +103,5 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        if self.write_engine is not self.engine:
+            await self.write_engine.dispose()

@@ -12,12 +12,12 @@ import sys
 
 from config import load_settings
 from db import migrate
-from db.engine import Database, make_engine
+from db.engine import Database
 from db.seed import seed_demo
 
 
 async def _seed(url: str) -> dict:
-    db = Database(make_engine(url))
+    db = Database.from_url(url)
     try:
         return await seed_demo(db, progress=sys.stderr.isatty() or True)
     finally:

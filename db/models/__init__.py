@@ -3,12 +3,32 @@
 from db.base import Base
 from db.models.audit import AuditEntry
 from db.models.people import Resident
+from db.models.requests import (
+    Assignment,
+    Holiday,
+    HolidayYear,
+    IdempotencyKey,
+    Photo,
+    RateBucket,
+    Request,
+    RequestEvent,
+    RequestReporter,
+)
 from db.models.places import Building, Community, Grid, ResponsibilityField, Street, StreetSection
 from db.models.taxonomy import Category, Subcategory
 from db.models.units import Department, PartnerUnit
 from db.models.users import User, UserScope
 
 __all__ = [
+    "Assignment",
+    "Holiday",
+    "HolidayYear",
+    "IdempotencyKey",
+    "Photo",
+    "RateBucket",
+    "Request",
+    "RequestEvent",
+    "RequestReporter",
     "AuditEntry",
     "Base",
     "Building",

@@ -1,0 +1,103 @@
+"""The event log: every change appends an event in the same transaction as the change.
+
+Events are staged on the session while the unit of work runs and written at its very end by
+`flush_events`, which assigns `seq` under a lock held until commit — so seq order is commit
+order on PostgreSQL (transaction advisory lock) and on SQLite (the write transaction already
+holds the database's single write lock: sessions begin IMMEDIATE).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, insert, select, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.base import utcnow
+from db.models import RequestEvent
+from resolvers.actor import Actor
+
+_PENDING = "pending_events"
+# Any fixed number: the one advisory lock that orders event-log commits.
+EVENT_LOG_LOCK = 7_240_125
+
+
+@dataclass(frozen=True)
+class StagedEvent:
+    request_id: int
+    kind: str
+    at: datetime
+    actor_user_id: int | None
+    actor_label: str
+    from_state: str | None
+    to_state: str | None
+    version: int
+    note: str
+    data: str
+    street_id: int | None
+    community_id: int | None
+
+
+@dataclass(frozen=True)
+class CommittedEvent:
+    seq: int
+    request_id: int
+    kind: str
+    street_id: int | None
+    community_id: int | None
+
+
+def stage(
+    session: AsyncSession,
+    request: Any,
+    kind: str,
+    actor: Actor | None,
+    *,
+    from_state: str | None = None,
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    at: datetime | None = None,
+    actor_label: str | None = None,
+) -> None:
+    label = actor_label if actor_label is not None else (actor.display_name if actor else "居民")
+    session.info.setdefault(_PENDING, []).append(
+        StagedEvent(
+            request_id=request.id,
+            kind=kind,
+            at=at or utcnow(),
+            actor_user_id=actor.user_id if actor else None,
+            actor_label=label,
+            from_state=from_state,
+            to_state=request.state,
+            version=request.version,
+            note=note,
+            data=json.dumps(data or {}, ensure_ascii=False, default=str),
+            street_id=request.street_id,
+            community_id=request.community_id,
+        )
+    )
+
+
+async def flush_events(session: AsyncSession) -> list[CommittedEvent]:
+    """Write the staged events with commit-ordered seqs. Call last, right before commit."""
+    staged: list[StagedEvent] = session.info.pop(_PENDING, [])
+    if not staged:
+        return []
+    await session.flush()
+    if (await session.connection()).dialect.name == "postgresql":
+        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENT_LOG_LOCK})
+    t = RequestEvent.__table__
+    top = (await session.execute(select(func.coalesce(func.max(t.c.seq), 0)))).scalar_one()
+    rows = [{"seq": top + i + 1, **e.__dict__} for i, e in enumerate(staged)]
+    await session.execute(insert(t), rows)
+    return [
+        CommittedEvent(seq=r["seq"], request_id=r["request_id"], kind=r["kind"], street_id=r["street_id"], community_id=r["community_id"])
+        for r in rows
+    ]
+
+
+def discard(session: AsyncSession) -> None:
+    session.info.pop(_PENDING, None)

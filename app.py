@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-from broadcaster import Broadcast
+import asyncio
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
@@ -17,7 +17,10 @@ from starlette.routing import Route, WebSocketRoute
 from config import Settings, load_settings
 from db.engine import Database
 from schema import build_schema
+from schema.broadcast_shims import make_broadcast
 from schema.http import graphql_http
+from schema.live import EventBus
+from schema.sweeper import overdue_sweeper
 from schema.ws import GraphQLWebSocket
 
 log = logging.getLogger("ehuying")
@@ -30,11 +33,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = Database.from_url(settings.database_url)
-        app.state.broadcast = Broadcast(settings.broadcast_url)
+        app.state.broadcast = make_broadcast(settings.broadcast_url)
         await app.state.broadcast.connect()
+        app.state.bus = EventBus(app.state.broadcast, settings.channel_prefix)
+        await app.state.bus.start()
+        sweeper = asyncio.create_task(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), name="overdue-sweep")
         try:
             yield
         finally:
+            sweeper.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await sweeper
+            await app.state.bus.stop()
             await app.state.broadcast.disconnect()
             await app.state.db.dispose()
 

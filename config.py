@@ -67,6 +67,8 @@ class Settings:
     introspection: bool = True
     explorer: bool = True
     log_level: str = "INFO"
+    channel_prefix: str = ""
+    sweep_seconds: float = 60.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -96,4 +98,6 @@ def load_settings() -> Settings:
         introspection=_bool(os.environ.get("INTROSPECTION"), default=not production),
         explorer=_bool(os.environ.get("EXPLORER"), default=not production),
         log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
+        channel_prefix=os.environ.get("CHANNEL_PREFIX", ""),
+        sweep_seconds=float(os.environ.get("SWEEP_SECONDS", "60")),
     )

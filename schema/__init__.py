@@ -18,16 +18,30 @@ from strawberry.types import ExecutionContext
 
 from schema.cost import CostLimit
 from schema.errors import CodedErrors
-from schema.mutation import Mutation
-from schema.query import Query
+from schema.api.auth import AuthMutation
+from schema.api.org import OrgQuery
+from schema.api.requests_mutation import RequestMutation
+from schema.api.requests_query import RequestQuery
+from schema.api.subscriptions import Subscription
 from schema.types.people import Resident
 from schema.types.places import Building, Community, Grid, ResponsibilityField, Street
 from schema.types.taxonomy import Category, Subcategory
 from schema.types.units import Department, PartnerUnit, StreetSection
+from schema.types.requests import Request
 from schema.types.users import User
 
+@strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
+class Query(OrgQuery, RequestQuery):
+    pass
+
+
+@strawberry.type(description="Mutations: each takes one input object and returns a payload.")
+class Mutation(AuthMutation, RequestMutation):
+    pass
+
+
 NODE_TYPES = [Street, Community, Grid, ResponsibilityField, Building, Resident, Department, StreetSection,
-              PartnerUnit, Category, Subcategory, User]
+              PartnerUnit, Category, Subcategory, User, Request]
 
 MAX_DEPTH = 20  # Relay connections spend two levels (edges → node) per hop
 MAX_ALIASES = 30
@@ -55,7 +69,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return EhuyingSchema(query=Query, mutation=Mutation, types=NODE_TYPES, extensions=extensions)
+    return EhuyingSchema(query=Query, mutation=Mutation, subscription=Subscription, types=NODE_TYPES, extensions=extensions)
 
 
 schema = build_schema()

@@ -1,18 +1,23 @@
 """The request edge for writes: one session per mutation, committed at the end.
 
-A domain error that must still leave a trace (a failed sign-in counted, a refusal audited)
-is raised only after the session commits what was recorded; any other exception rolls back.
+Staged events are written last, under the event-log lock, then the transaction commits, and only
+then is the doorbell rung — never for a rolled-back change. A domain error that must still leave
+a trace (a failed sign-in counted) commits that trace, but no events, before re-raising.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from resolvers.errors import DomainError, Forbidden, TooManyAttempts, Unauthenticated
+from resolvers import events
+from resolvers.errors import Forbidden, TooManyAttempts, Unauthenticated
 from schema.context import Context
+
+log = logging.getLogger("ehuying.edge")
 
 # Errors whose bookkeeping (failure counters, audit rows) is kept although the action failed.
 _KEEP_ON = (Unauthenticated, TooManyAttempts, Forbidden)
@@ -23,11 +28,20 @@ async def write_unit(ctx: Context) -> AsyncIterator[AsyncSession]:
     async with ctx.db.sessions() as session:
         try:
             yield session
+            committed = await events.flush_events(session)
+            await session.commit()
         except _KEEP_ON:
+            events.discard(session)
             await session.commit()
             raise
         except BaseException:
+            events.discard(session)
             await session.rollback()
             raise
-        else:
-            await session.commit()
+    if committed:
+        bus = ctx.extra.get("bus")
+        if bus is not None:
+            try:
+                await bus.ring(committed)
+            except Exception:  # noqa: BLE001 — the log is the truth; subscribers catch up from it
+                log.exception("could not ring the event doorbell")

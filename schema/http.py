@@ -130,7 +130,8 @@ async def build_context(app_state: Any, token: str | None, client: str, request:
                 401, "UNAUTHENTICATED", "登录已失效,请重新登录", "The token is invalid, expired or revoked; sign in again",
                 headers={"WWW-Authenticate": "Bearer"},
             )
-    return Context(db=db, settings=app_state.settings, actor=actor, loaders=Loaders(db), client=client, request=request)
+    return Context(db=db, settings=app_state.settings, actor=actor, loaders=Loaders(db), client=client, request=request,
+                   extra={"bus": app_state.bus})
 
 
 async def graphql_http(request: Request) -> Response:

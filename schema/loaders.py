@@ -25,6 +25,7 @@ from db.models import (
     User,
     UserScope,
 )
+from db.models import Assignment, Photo, Request, RequestReporter
 
 
 def _by_id(db: Database, table: Table) -> DataLoader[int, Any]:
@@ -74,3 +75,7 @@ class Loaders:
         self.leader_of_building = _children(db, t(Resident), "leads_building_id")
         self.head_of_field = _children(db, t(Resident), "heads_field_id")
         self.scopes_of_user = _children(db, t(UserScope), "user_id")
+        self.request = _by_id(db, t(Request))
+        self.assignments_of_request = _children(db, t(Assignment), "request_id")
+        self.reporters_of_request = _children(db, t(RequestReporter), "request_id")
+        self.photos_of_request = _children(db, t(Photo), "request_id")

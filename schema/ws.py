@@ -29,7 +29,8 @@ class GraphQLWebSocket(GraphQL):
     async def get_context(self, request: Any, response: Any) -> Context:
         state = request.scope["app"].state
         client = request.client.host if getattr(request, "client", None) else ""
-        return Context(db=state.db.gated(READS_PER_OPERATION), settings=state.settings, actor=None, loaders=Loaders(state.db), client=client, request=request)
+        return Context(db=state.db.gated(READS_PER_OPERATION), settings=state.settings, actor=None, loaders=Loaders(state.db), client=client, request=request,
+                       extra={"bus": state.bus})
 
     async def on_ws_connect(self, context: Context) -> Any:
         params = context.connection_params if isinstance(context.connection_params, dict) else {}

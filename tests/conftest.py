@@ -73,7 +73,7 @@ def settings(database_url: str, broadcast_url: str) -> Settings:
         demo=True,
         host="127.0.0.1",
         port=0,
-        extra={"channel_prefix": f"ehy-test-{RUN_ID}:"},
+        channel_prefix=f"ehy-test-{RUN_ID}:",
     )
 
 
@@ -194,7 +194,7 @@ class LiveServer:
             "BROADCAST_URL": settings.broadcast_url,
             "SECRET_KEY": settings.secret_key,
             "DEMO": "1",
-            "CHANNEL_PREFIX": settings.extra.get("channel_prefix", ""),
+            "CHANNEL_PREFIX": settings.channel_prefix,
             **(extra_env or {}),
         }
         root = Path(__file__).resolve().parent.parent

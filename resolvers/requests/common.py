@@ -54,6 +54,7 @@ async def move(
     *,
     note: str = "",
     data: dict[str, Any] | None = None,
+    actor_label: str | None = None,
 ) -> None:
     """Bump the version with a compare-and-set, so of two concurrent writers exactly one wins."""
     before_state, before_version = request.state, request.version
@@ -74,7 +75,7 @@ async def move(
     request.updated_at = now
     if to is not None:
         request.state = to.value
-    events.stage(session, request, kind, actor, from_state=before_state, note=note, data=data)
+    events.stage(session, request, kind, actor, from_state=before_state, note=note, data=data, actor_label=actor_label)
 
 
 async def active_assignments(session: AsyncSession, request_id: int) -> list[Assignment]:

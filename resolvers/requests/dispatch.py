@@ -110,8 +110,12 @@ async def accept(session: AsyncSession, actor: Actor | None, request_id: int, *,
     """The lead accepts (the request moves on); a co-handler accepts its own part."""
     actor = require_actor_role(actor, Role.DEPARTMENT_HANDLER, Role.STREET_OFFICER, Role.COMMUNITY_WORKER, Role.GRID_WORKER)
     request = await load(session, request_id, version)
-    require_state(request, "受理", "accept", State.DISPATCHED, State.REDISPATCHED, State.DECIDED)
     mine = await _my_assignment(session, actor, request)
+    if mine.role == "CO":
+        # A co-handler confirms its part while the lead is working too.
+        require_state(request, "受理", "accept", State.DISPATCHED, State.REDISPATCHED, State.DECIDED, State.ACCEPTED, State.IN_PROGRESS)
+    else:
+        require_state(request, "受理", "accept", State.DISPATCHED, State.REDISPATCHED, State.DECIDED)
     if mine.status != "PENDING":
         raise InvalidTransition("您已答复过该诉求", "Your unit has already responded")
     now = utcnow()

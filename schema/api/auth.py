@@ -8,8 +8,8 @@ from schema.edge import write_unit
 from schema.types.users import LoginInput, LoginPayload, User
 
 
-@strawberry.type(description="Mutations: each takes one input object and returns a payload.")
-class Mutation:
+@strawberry.type(description="Sign-in.")
+class AuthMutation:
     @strawberry.mutation(description="Sign in. Wrong credentials: UNAUTHENTICATED; after 5 failures the account "
                                      "is locked for 15 minutes: TOO_MANY_ATTEMPTS.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:

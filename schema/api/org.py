@@ -76,8 +76,8 @@ def _like(text: str) -> str:
 Page = dict  # first/after/last/before passed through to paginate
 
 
-@strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query:
+@strawberry.type(description="Organisation queries.")
+class OrgQuery:
     @strawberry.field(description="The signed-in user, or null when anonymous.")
     async def me(self, info: Info) -> User | None:
         actor = info.context.actor

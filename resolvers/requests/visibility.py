@@ -1,0 +1,80 @@
+"""Who sees which requests, and how much of the people in them (SPEC §3)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
+
+from db.models import Assignment, Request, StreetSection
+from resolvers.access import PersonalView
+from resolvers.actor import Actor
+from resolvers.roles import Role, ScopeKind
+
+_ALL = {Role.CENTER_DISPATCHER, Role.DISTRICT_LEADER, Role.ADMIN, Role.EVALUATOR}
+
+R = Request.__table__
+A = Assignment.__table__
+
+
+def _assigned_to(kind: str, ids: frozenset[int] | set[int]) -> ColumnElement[bool]:
+    return exists(select(A.c.id).where(A.c.request_id == R.c.id, A.c.unit_kind == kind, A.c.unit_id.in_(ids)))
+
+
+def visible(actor: Actor | None) -> ColumnElement[bool]:
+    """A WHERE clause over `request` for what the actor may see; false for nobody-sees."""
+    if actor is None:
+        return false()
+    if actor.role in _ALL:
+        return true()
+    conditions: list[ColumnElement[bool]] = [R.c.reporter_user_id == actor.user_id]
+    if actor.role is Role.STREET_OFFICER:
+        streets = actor.ids(ScopeKind.STREET)
+        sections = set(actor.ids(ScopeKind.SECTION))
+        if streets:
+            conditions.append(R.c.street_id.in_(streets))
+            conditions.append(_assigned_to("STREET", streets))
+            conditions.append(
+                exists(select(A.c.id).where(
+                    A.c.request_id == R.c.id, A.c.unit_kind == "SECTION",
+                    A.c.unit_id.in_(select(StreetSection.__table__.c.id).where(StreetSection.__table__.c.street_id.in_(streets))),
+                ))
+            )
+        if sections:
+            conditions.append(_assigned_to("SECTION", sections))
+    elif actor.role is Role.COMMUNITY_WORKER:
+        conditions.append(R.c.community_id.in_(actor.ids(ScopeKind.COMMUNITY)))
+    elif actor.role is Role.GRID_WORKER:
+        conditions.append(R.c.grid_id.in_(actor.ids(ScopeKind.GRID)))
+        conditions.append(_assigned_to("GRID", actor.ids(ScopeKind.GRID)))
+    elif actor.role is Role.DEPARTMENT_HANDLER:
+        conditions.append(_assigned_to("DEPARTMENT", actor.ids(ScopeKind.DEPARTMENT)))
+    elif actor.role is Role.PARTNER:
+        return false()  # partners reach requests only through their co-building tasks
+    return or_(*conditions)
+
+
+def personal_view(actor: Actor | None, request: Any, handler: bool) -> PersonalView | None:
+    """How the reporter's name and phone show on this request: WHOLE for the center and the
+    request's current handlers, MASKED for everyone else who sees it, None for partners and
+    anonymous residents (the person a complaint is about never learns who reported it)."""
+    if actor is None or actor.role is Role.PARTNER:
+        return None
+    if actor.role is Role.CENTER_DISPATCHER or handler:
+        return PersonalView.WHOLE
+    return PersonalView.MASKED
+
+
+def handler_condition(actor: Actor) -> ColumnElement[bool]:
+    """Requests whose active assignment is held by the actor's unit."""
+    if actor.role is Role.DEPARTMENT_HANDLER:
+        return and_(A.c.unit_kind == "DEPARTMENT", A.c.unit_id.in_(actor.ids(ScopeKind.DEPARTMENT)))
+    if actor.role is Role.STREET_OFFICER:
+        return or_(and_(A.c.unit_kind == "STREET", A.c.unit_id.in_(actor.ids(ScopeKind.STREET))),
+                   and_(A.c.unit_kind == "SECTION", A.c.unit_id.in_(
+                       select(StreetSection.__table__.c.id).where(StreetSection.__table__.c.street_id.in_(actor.ids(ScopeKind.STREET))))))
+    if actor.role is Role.COMMUNITY_WORKER:
+        return and_(A.c.unit_kind == "COMMUNITY", A.c.unit_id.in_(actor.ids(ScopeKind.COMMUNITY)))
+    if actor.role is Role.GRID_WORKER:
+        return and_(A.c.unit_kind == "GRID", A.c.unit_id.in_(actor.ids(ScopeKind.GRID)))
+    return false()

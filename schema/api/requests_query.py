@@ -1,0 +1,159 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+import strawberry
+from sqlalchemy import Select, and_, exists, or_, select
+
+from db.base import utcnow
+from db.models import Assignment as AssignmentModel
+from db.models import Request as RequestModel
+from resolvers.access import require_actor
+from resolvers.errors import BadUserInput, NotFound
+from resolvers.requests.classify import bigrams
+from resolvers.requests.visibility import handler_condition, visible
+from resolvers.requests.vocab import OPEN, Channel, Scope, State, Tier
+from resolvers.roles import Role, ScopeKind
+from schema.context import Info
+from schema.ids import from_global_id
+from schema.pagination import Connection, paginate
+from schema.permissions import SignedIn
+from schema.request_access import load_visible
+from schema.types.requests import (
+    Channel as ChannelEnum,
+    PublicRequest,
+    Request,
+    RequestScope,
+    RequestState,
+    Tier as TierEnum,
+    public_view,
+)
+
+R = RequestModel.__table__
+A = AssignmentModel.__table__
+
+
+@strawberry.input(description="Filter requests; every given condition must hold.")
+class RequestFilter:
+    states: list[RequestState] | None = None
+    scopes: list[RequestScope] | None = None
+    tiers: list[TierEnum] | None = None
+    channels: list[ChannelEnum] | None = None
+    category_id: strawberry.ID | None = None
+    subcategory_id: strawberry.ID | None = None
+    street_id: strawberry.ID | None = None
+    community_id: strawberry.ID | None = None
+    grid_id: strawberry.ID | None = None
+    department_id: strawberry.ID | None = strawberry.field(default=None, description="Requests ever assigned to this department.")
+    overdue: bool | None = strawberry.field(default=None, description="Past the current deadline (挂牌督办) or not.")
+    open: bool | None = strawberry.field(default=None, description="Not yet resolved, closed, merged or rejected.")
+    created_after: datetime | None = None
+    created_before: datetime | None = None
+    text: str | None = strawberry.field(default=None, description="Words in the title or text; Chinese works (两字词 such as 噪音 too).")
+
+
+def _pk(gid: strawberry.ID | None, type_name: str) -> int | None:
+    return None if gid is None else from_global_id(gid, type_name)[1]
+
+
+def overdue_clause(now: datetime):  # noqa: ANN201
+    open_states = [s.value for s in OPEN]
+    return and_(R.c.state.in_(open_states), or_(R.c.overdue.is_(True), R.c.due_at < now))
+
+
+def apply_filter(stmt: Select, f: RequestFilter | None) -> Select:
+    if f is None:
+        return stmt
+    if f.states:
+        stmt = stmt.where(R.c.state.in_([s.value for s in f.states]))
+    if f.scopes:
+        stmt = stmt.where(R.c.scope.in_([s.value for s in f.scopes]))
+    if f.tiers:
+        stmt = stmt.where(R.c.tier.in_([t.value for t in f.tiers]))
+    if f.channels:
+        stmt = stmt.where(R.c.channel.in_([c.value for c in f.channels]))
+    for column, gid, type_name in (
+        (R.c.category_id, f.category_id, "Category"), (R.c.subcategory_id, f.subcategory_id, "Subcategory"),
+        (R.c.street_id, f.street_id, "Street"), (R.c.community_id, f.community_id, "Community"), (R.c.grid_id, f.grid_id, "Grid"),
+    ):
+        if (pk := _pk(gid, type_name)) is not None:
+            stmt = stmt.where(column == pk)
+    if (dept := _pk(f.department_id, "Department")) is not None:
+        stmt = stmt.where(exists(select(A.c.id).where(A.c.request_id == R.c.id, A.c.unit_kind == "DEPARTMENT", A.c.unit_id == dept)))
+    now = utcnow()
+    if f.overdue is not None:
+        stmt = stmt.where(overdue_clause(now) if f.overdue else ~overdue_clause(now))
+    if f.open is not None:
+        open_states = [s.value for s in OPEN]
+        stmt = stmt.where(R.c.state.in_(open_states) if f.open else R.c.state.not_in(open_states))
+    if f.created_after is not None:
+        stmt = stmt.where(R.c.created_at >= f.created_after)
+    if f.created_before is not None:
+        stmt = stmt.where(R.c.created_at < f.created_before)
+    if f.text:
+        terms = bigrams(f.text.strip())[:400].split()
+        if not terms:
+            raise BadUserInput("搜索词无效", "The search text has no searchable characters")
+        for term in terms[:20]:
+            escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            stmt = stmt.where(R.c.search_terms.like(f"%{escaped}%", escape="\\"))
+    return stmt
+
+
+PAGE = "Newest first; keyset pagination with `first`/`after` (at most 100)."
+
+
+@strawberry.type(description="Request queries.")
+class RequestQuery:
+    @strawberry.field(description="One request by global ID; null when it does not exist or you may not see it.")
+    async def request(self, info: Info, id: strawberry.ID) -> Request | None:
+        return await load_visible(info, from_global_id(id, "Request")[1])
+
+    @strawberry.field(permission_classes=[SignedIn], description="Requests you may see, filtered. " + PAGE)
+    async def requests(self, info: Info, filter: RequestFilter | None = None, first: int | None = None, after: str | None = None,
+                       last: int | None = None, before: str | None = None) -> Connection[Request]:
+        actor = require_actor(info.context.actor)
+        stmt = apply_filter(select(R).where(visible(actor)), filter)
+        return await paginate(info.context.db, stmt, [R.c.created_at, R.c.id], Request.from_row,
+                              first=first, after=after, last=last, before=before, descending=True)
+
+    @strawberry.field(permission_classes=[SignedIn], description=(
+        "Your own work queue: the center's untriaged, undispatched and resolved-awaiting-close items; a unit's active "
+        "assignments; a street's disputes to redispatch or escalate; a community's or grid's MINOR/PRIVATE items to "
+        "classify; the district's escalations. " + PAGE))
+    async def my_queue(self, info: Info, first: int | None = None, after: str | None = None) -> Connection[Request]:
+        actor = require_actor(info.context.actor)
+        stmt = select(R).where(queue_condition(actor))
+        return await paginate(info.context.db, stmt, [R.c.created_at, R.c.id], Request.from_row, first=first, after=after, descending=True)
+
+    @strawberry.field(permission_classes=[SignedIn], description="挂牌督办 — the supervision list: open requests past their deadline that you may see. " + PAGE)
+    async def supervision_list(self, info: Info, filter: RequestFilter | None = None, first: int | None = None, after: str | None = None) -> Connection[Request]:
+        actor = require_actor(info.context.actor)
+        stmt = apply_filter(select(R).where(visible(actor), overdue_clause(utcnow())), filter)
+        return await paginate(info.context.db, stmt, [R.c.created_at, R.c.id], Request.from_row, first=first, after=after, descending=True)
+
+    @strawberry.field(description="Follow a request by its tracking code (anonymous): status, public assignee details, progress. NOT_FOUND for an unknown code.")
+    async def request_by_tracking_code(self, info: Info, code: str) -> PublicRequest:
+        async with info.context.db.read() as conn:
+            row = (await conn.execute(select(R).where(R.c.tracking_code == code.strip().upper()))).first()
+        if row is None:
+            raise NotFound("查询码不存在,请核对后重试", "No request with this tracking code")
+        return await public_view(info, row)
+
+
+def queue_condition(actor):  # noqa: ANN001, ANN201
+    mine_active = exists(select(A.c.id).where(A.c.request_id == R.c.id, A.c.active.is_(True), A.c.status.in_(["PENDING", "ACCEPTED"]), handler_condition(actor)))
+    if actor.role is Role.CENTER_DISPATCHER:
+        return or_(R.c.state.in_(["SUBMITTED", "TRIAGED", "RESOLVED"]), and_(R.c.state == "REOPENED", R.c.scope == "MAJOR"))
+    if actor.role is Role.DISTRICT_LEADER:
+        return R.c.state == "ESCALATED"
+    if actor.role is Role.STREET_OFFICER:
+        return or_(and_(R.c.state == "DISPUTED", R.c.street_id.in_(actor.ids(ScopeKind.STREET))), and_(R.c.state.in_([s.value for s in OPEN]), mine_active))
+    if actor.role in (Role.COMMUNITY_WORKER, Role.GRID_WORKER):
+        place = R.c.community_id.in_(actor.ids(ScopeKind.COMMUNITY)) if actor.role is Role.COMMUNITY_WORKER else R.c.grid_id.in_(actor.ids(ScopeKind.GRID))
+        return or_(and_(place, R.c.state.in_(["TRIAGED", "REOPENED"]), R.c.scope.in_(["MINOR", "PRIVATE"])),
+                   and_(R.c.state.in_([s.value for s in OPEN]), mine_active),
+                   and_(place, R.c.state.in_(["ACCEPTED", "IN_PROGRESS", "DISPATCHED"]), R.c.scope.in_(["MINOR", "PRIVATE"])))
+    if actor.role is Role.DEPARTMENT_HANDLER:
+        return and_(R.c.state.in_([s.value for s in OPEN]), mine_active)
+    return R.c.reporter_user_id == actor.user_id

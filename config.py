@@ -69,6 +69,9 @@ class Settings:
     log_level: str = "INFO"
     channel_prefix: str = ""
     sweep_seconds: float = 60.0
+    # Anonymous QR intake: (submissions, seconds) per building code and per client address.
+    qr_limit_per_token: tuple[int, int] = (10, 3600)
+    qr_limit_per_client: tuple[int, int] = (60, 3600)
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -100,4 +103,6 @@ def load_settings() -> Settings:
         log_level=os.environ.get("LOG_LEVEL", "INFO").upper(),
         channel_prefix=os.environ.get("CHANNEL_PREFIX", ""),
         sweep_seconds=float(os.environ.get("SWEEP_SECONDS", "60")),
+        qr_limit_per_token=(int(os.environ.get("QR_LIMIT_PER_TOKEN", "10")), 3600),
+        qr_limit_per_client=(int(os.environ.get("QR_LIMIT_PER_CLIENT", "60")), 3600),
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 
 from sqlalchemy.dialects.postgresql import insert as pg_insert
@@ -36,7 +37,7 @@ async def hit(session: AsyncSession, key: str, limit: int, window_seconds: int, 
     ).returning(t.c.count)
     count = (await session.execute(stmt)).scalar_one()
     if count > limit:
-        retry = int((start + timedelta(seconds=window_seconds) - now).total_seconds()) + 1
+        retry = max(1, math.ceil((start + timedelta(seconds=window_seconds) - now).total_seconds()))
         raise RateLimited(
             f"提交过于频繁,请 {retry} 秒后再试", f"Too many submissions; retry in {retry} s", retryAfterSeconds=retry
         )

@@ -74,6 +74,8 @@ def settings(database_url: str, broadcast_url: str) -> Settings:
         host="127.0.0.1",
         port=0,
         channel_prefix=f"ehy-test-{RUN_ID}:",
+        # Every test shares one client address; the per-address limit has its own test.
+        qr_limit_per_client=(100_000, 3600),
     )
 
 
@@ -195,6 +197,7 @@ class LiveServer:
             "SECRET_KEY": settings.secret_key,
             "DEMO": "1",
             "CHANNEL_PREFIX": settings.channel_prefix,
+            "QR_LIMIT_PER_CLIENT": "100000",
             **(extra_env or {}),
         }
         root = Path(__file__).resolve().parent.parent

@@ -25,8 +25,8 @@ PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Crockford-style alphabet without I, L, O, U: read aloud over the phone without confusion.
 _CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 
-QR_LIMIT_PER_TOKEN = (10, 3600)  # submissions per building QR code per hour
-QR_LIMIT_PER_CLIENT = (20, 3600)  # submissions per client address per hour
+QR_LIMIT_PER_TOKEN = (10, 3600)  # default: submissions per building QR code per hour
+QR_LIMIT_PER_CLIENT = (60, 3600)  # default: per client address per hour (offices share NAT)
 
 # Which channels each reporting role may use.
 ROLE_CHANNELS: dict[Role, frozenset[Channel]] = {
@@ -103,7 +103,8 @@ async def _suggestion(session: AsyncSession, text: str) -> int | None:
 
 
 async def submit_request(
-    session: AsyncSession, actor: Actor | None, data: SubmitInput, *, client: str = ""
+    session: AsyncSession, actor: Actor | None, data: SubmitInput, *, client: str = "",
+    limit_per_token: tuple[int, int] = QR_LIMIT_PER_TOKEN, limit_per_client: tuple[int, int] = QR_LIMIT_PER_CLIENT,
 ) -> SubmitResult:
     text, title = _validate(data)
 
@@ -144,9 +145,9 @@ async def submit_request(
             return SubmitResult(request=await session.get(Request, existing.request_id), replayed=True)
 
     if actor is None:
-        await ratelimit.hit(session, f"qr-token:{building.id}", *QR_LIMIT_PER_TOKEN)
+        await ratelimit.hit(session, f"qr-token:{building.id}", *limit_per_token)
         if client:
-            await ratelimit.hit(session, f"qr-client:{client}", *QR_LIMIT_PER_CLIENT)
+            await ratelimit.hit(session, f"qr-client:{client}", *limit_per_client)
 
     now = utcnow()
     community_id = building.community_id if building else None

@@ -171,7 +171,11 @@ class RequestMutation:
         for attempt in range(2):
             try:
                 async with write_unit(info.context) as session:
-                    result = await intake.submit_request(session, info.context.actor, data, client=info.context.client)
+                    result = await intake.submit_request(
+                        session, info.context.actor, data, client=info.context.client,
+                        limit_per_token=info.context.settings.qr_limit_per_token,
+                        limit_per_client=info.context.settings.qr_limit_per_client,
+                    )
                 break
             except IntegrityError:
                 # A concurrent retry with the same idempotency key won the insert: the second

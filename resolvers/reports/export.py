@@ -1,0 +1,210 @@
+"""CSV and Excel exports of a cadence `Report` (SPEC §5.5, §9).
+
+* CSV: UTF-8 with a BOM (so Excel opens Chinese text correctly), CRLF line ends, minimal quoting,
+  the Chinese header row first and no title line, so the file opens as a clean table. Codes are
+  shown in Chinese, datetimes as local ``YYYY-MM-DD HH:MM`` (Asia/Shanghai), rates as ``66.7%``.
+* Excel: one sheet named after the report, a bold title row with the period, the Chinese header
+  row (bold, filled, frozen, with an autofilter), numbers as numbers, datetimes as Excel
+  datetimes in Asia/Shanghai without tzinfo, and the totals row at the bottom.
+
+Text that residents typed is never turned into a formula: CSV cells starting with ``= + - @``
+get a leading apostrophe (the usual CSV-injection guard), Excel cells are written as strings.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import unicodedata
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from openpyxl import Workbook
+from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+
+from resolvers.calendar import LOCAL_TZ
+from resolvers.reports.cadence import Column, Report
+
+__all__ = ["csv_rows", "to_csv", "to_xlsx", "CSV_CONTENT_TYPE", "XLSX_CONTENT_TYPE"]
+
+CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
+XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_DATETIME_TEXT = "%Y-%m-%d %H:%M"
+_DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
+
+
+def _local_naive(value: datetime) -> datetime:
+    """Asia/Shanghai wall time without tzinfo (a naive value is taken as local already)."""
+    if value.tzinfo is None or value.utcoffset() is None:
+        return value
+    return value.astimezone(LOCAL_TZ).replace(tzinfo=None)
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float, Decimal)) and not isinstance(value, bool)
+
+
+def _text(column: Column, value: Any) -> str:
+    """A cell as CSV text."""
+    value = column.display(value)
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return _local_naive(value).strftime(_DATETIME_TEXT)
+    if isinstance(value, date):
+        return value.isoformat()
+    if _is_number(value):
+        if column.kind == "percent":
+            return f"{float(value) * 100:.1f}%"
+        if column.kind == "float":
+            return f"{float(value):.{column.decimals}f}"
+        return str(value)
+    text = str(value)
+    if text.startswith(_FORMULA_START):
+        text = "'" + text
+    return text
+
+
+def csv_rows(report: Report) -> list[list[str]]:
+    """The table as the CSV writes it: the Chinese header, the rows, then the totals if any."""
+    out = [[c.label_zh for c in report.columns]]
+    for row in report.rows:
+        out.append([_text(c, row.get(c.key)) for c in report.columns])
+    if report.totals:
+        out.append([_text(c, report.totals.get(c.key)) for c in report.columns])
+    return out
+
+
+def to_csv(report: Report) -> bytes:
+    buf = io.StringIO(newline="")
+    writer = csv.writer(buf, lineterminator="\r\n", quoting=csv.QUOTE_MINIMAL)
+    writer.writerows(csv_rows(report))
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+# ---------------------------------------------------------------------------------------------
+# Excel.
+
+_HEADER_FILL = PatternFill(fill_type="solid", start_color="FFDDEBF7", end_color="FFDDEBF7")
+_TOTALS_FILL = PatternFill(fill_type="solid", start_color="FFF2F2F2", end_color="FFF2F2F2")
+_THIN = Side(style="thin", color="FFBFBFBF")
+_BORDER = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
+_MAX_WIDTH = 60
+
+
+def _cell_value(column: Column, value: Any) -> Any:
+    value = column.display(value)
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    if isinstance(value, datetime):
+        return _local_naive(value)
+    if isinstance(value, date) or _is_number(value):
+        return value
+    # Control characters are illegal in the XML of a sheet.
+    return ILLEGAL_CHARACTERS_RE.sub("", str(value))
+
+
+def _number_format(column: Column) -> str | None:
+    if column.kind == "int":
+        return "0"
+    if column.kind == "float":
+        return "0." + "0" * column.decimals if column.decimals > 0 else "0"
+    if column.kind == "percent":
+        return "0.0%"
+    if column.kind == "datetime":
+        return _DATETIME_FORMAT
+    return None
+
+
+def _display_width(value: Any, column: Column) -> int:
+    """Columns wide enough for CJK text: full-width characters take two character cells."""
+    if value is None:
+        return 0
+    if isinstance(value, datetime):
+        return 16
+    if isinstance(value, date):
+        return 10
+    if _is_number(value):
+        return len(_text(column, value))
+    longest = max(str(value).split("\n"), key=len, default="")
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in longest)
+
+
+def _write(ws: Any, row: int, col: int, column: Column, value: Any) -> Any:
+    cell = ws.cell(row=row, column=col)
+    cell.value = _cell_value(column, value)
+    if isinstance(cell.value, str):
+        # openpyxl would store "=…" as a formula: residents' text stays text.
+        cell.data_type = "s"
+    fmt = _number_format(column)
+    if fmt and cell.value is not None and not isinstance(cell.value, str):
+        cell.number_format = fmt
+    cell.border = _BORDER
+    return cell
+
+
+def to_xlsx(report: Report) -> bytes:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = report.sheet_name
+    wb.properties.title = report.title
+    wb.properties.creator = "e呼应"
+    cols = report.columns
+    ncols = max(len(cols), 1)
+    last = get_column_letter(ncols)
+
+    heading = report.heading
+    if report.as_of is not None:
+        heading += f"  数据截至 {_local_naive(report.as_of).strftime(_DATETIME_TEXT)}"
+    title = ws.cell(row=1, column=1, value=heading)
+    title.data_type = "s"
+    title.font = Font(bold=True, size=13)
+    title.alignment = Alignment(vertical="center")
+    if ncols > 1:
+        ws.merge_cells(f"A1:{last}1")
+    ws.row_dimensions[1].height = 24
+
+    widths = [_display_width(c.label_zh, c) for c in cols]
+    for j, c in enumerate(cols, start=1):
+        cell = ws.cell(row=2, column=j, value=c.label_zh)
+        cell.font = Font(bold=True)
+        cell.fill = _HEADER_FILL
+        cell.border = _BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+
+    r = 3
+    for row in report.rows:
+        for j, c in enumerate(cols, start=1):
+            cell = _write(ws, r, j, c, row.get(c.key))
+            widths[j - 1] = max(widths[j - 1], _display_width(cell.value, c))
+        r += 1
+    last_data_row = r - 1
+    if report.totals:
+        for j, c in enumerate(cols, start=1):
+            cell = _write(ws, r, j, c, report.totals.get(c.key))
+            cell.font = Font(bold=True)
+            cell.fill = _TOTALS_FILL
+            widths[j - 1] = max(widths[j - 1], _display_width(cell.value, c))
+
+    for j, width in enumerate(widths, start=1):
+        ws.column_dimensions[get_column_letter(j)].width = min(max(width + 2, 6), _MAX_WIDTH)
+    ws.freeze_panes = "A3"
+    ws.auto_filter.ref = f"A2:{last}{max(last_data_row, 2)}"
+    ws.print_title_rows = "2:2"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

@@ -17,7 +17,7 @@ from strawberry.extensions import (
 from strawberry.types import ExecutionContext
 
 from schema.cost import CostLimit
-from schema.errors import CodedErrors
+from schema.errors import CodedErrors, classify
 from schema.api.auth import AuthMutation
 from schema.api.org import OrgQuery
 from schema.api.requests_mutation import RequestMutation
@@ -51,8 +51,16 @@ CACHE_SIZE = 512
 
 class EhuyingSchema(strawberry.Schema):
     def process_errors(self, errors: list[GraphQLError], execution_context: ExecutionContext | None = None) -> None:
-        # CodedErrors logs the unexpected ones; domain errors are answers, not incidents.
-        return None
+        # Give every error its code in place, on every path (HTTP, and WebSocket subscriptions,
+        # which the CodedErrors extension does not see); internal ones are logged and masked here.
+        for error in errors:
+            if (error.extensions or {}).get("code") and error.original_error is None:
+                continue
+            coded = classify(error)
+            error.message = coded.message
+            error.extensions = coded.extensions
+            error.original_error = None
+            error.args = (coded.message,)
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:

@@ -11,11 +11,12 @@ import asyncio
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse
+from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from config import Settings, load_settings
 from db.engine import Database
+from resolvers import photos
 from schema import build_schema
 from schema.broadcast_shims import make_broadcast
 from schema.http import graphql_http
@@ -60,6 +61,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return JSONResponse({"status": "unavailable", "database": "down"}, status_code=503)
         return JSONResponse({"status": "ready", "database": "up"})
 
+    async def photo(request: Request) -> Response:
+        name = request.path_params["name"]
+        q = request.query_params
+        if not photos.check_signature(settings.secret_key, name, q.get("exp", ""), q.get("sig", "")):
+            return PlainTextResponse("链接无效或已过期 / invalid or expired link", status_code=403)
+        path = settings.photo_dir / name[:2] / name
+        if "/" in name or not path.is_file():
+            return PlainTextResponse("not found", status_code=404)
+        return FileResponse(path, headers={"Cache-Control": "private, max-age=600"})
+
     async def console(request: Request) -> FileResponse:
         return FileResponse(CONSOLE / "index.html")
 
@@ -68,6 +79,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         routes=[
             Route("/graphql", graphql_http, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", GraphQLWebSocket(schema)),
+            Route("/media/photos/{name}", photo),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/console", console),

@@ -72,6 +72,7 @@ class Settings:
     # Anonymous QR intake: (submissions, seconds) per building code and per client address.
     qr_limit_per_token: tuple[int, int] = (10, 3600)
     qr_limit_per_client: tuple[int, int] = (60, 3600)
+    photo_dir: Path = VAR_DIR / "photos"
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -105,4 +106,5 @@ def load_settings() -> Settings:
         sweep_seconds=float(os.environ.get("SWEEP_SECONDS", "60")),
         qr_limit_per_token=(int(os.environ.get("QR_LIMIT_PER_TOKEN", "10")), 3600),
         qr_limit_per_client=(int(os.environ.get("QR_LIMIT_PER_CLIENT", "60")), 3600),
+        photo_dir=Path(os.environ.get("PHOTO_DIR") or VAR_DIR / "photos"),
     )

@@ -76,6 +76,7 @@ def settings(database_url: str, broadcast_url: str) -> Settings:
         channel_prefix=f"ehy-test-{RUN_ID}:",
         # Every test shares one client address; the per-address limit has its own test.
         qr_limit_per_client=(100_000, 3600),
+        photo_dir=Path(tempfile.mkdtemp(prefix="ehy-photos-")),
     )
 
 

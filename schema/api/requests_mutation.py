@@ -2,9 +2,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import asyncio
+
 import strawberry
 from sqlalchemy.exc import IntegrityError
+from strawberry.file_uploads import Upload
 
+from resolvers import photos
+from resolvers.errors import BadUserInput
 from resolvers.requests import dispatch as dispatch_rules
 from resolvers.requests import feedback, handling, intake, triage
 from resolvers.requests.dispatch import UnitRef
@@ -34,6 +39,9 @@ class SubmitRequestInput:
     contact_name: str | None = None
     contact_phone: str | None = None
     idempotency_key: str | None = strawberry.field(default=None, description="Retrying with the same key returns the first result, never a duplicate.")
+    photos: list[Upload] | None = strawberry.field(default=None, description=(
+        "Up to 9 JPEG/PNG/WebP photos (≤ 10 MB each) as GraphQL multipart uploads; send a `GraphQL-Preflight: 1` header. "
+        "GPS and other EXIF data are stripped."))
 
 
 @strawberry.type(description="The submitted request.")
@@ -138,6 +146,20 @@ class RateRequestInput:
     comment: str | None = None
 
 
+async def _store_photos(info: Info, uploads: list) -> list[intake.StoredPhoto]:
+    if len(uploads) > photos.MAX_PHOTOS:
+        raise BadUserInput(f"最多上传 {photos.MAX_PHOTOS} 张照片", f"At most {photos.MAX_PHOTOS} photos")
+    stored = []
+    for upload in uploads:
+        if not hasattr(upload, "read"):
+            raise BadUserInput("照片须以文件上传", "Photos must be multipart file uploads", field="photos")
+        data = await upload.read(photos.MAX_PHOTO_BYTES + 1)
+        clean = await asyncio.to_thread(photos.clean, data)
+        await asyncio.to_thread(photos.store, info.context.settings.photo_dir, clean)
+        stored.append(intake.StoredPhoto(sha256=clean.sha256, content_type=clean.content_type, size=len(clean.data)))
+    return stored
+
+
 def _rid(gid: strawberry.ID) -> int:
     return from_global_id(gid, "Request")[1]
 
@@ -166,7 +188,7 @@ class RequestMutation:
             building_id=from_global_id(input.building_id, "Building")[1] if input.building_id else None,
             qr_token=input.qr_token, location_note=input.location_note, occurred_at=input.occurred_at,
             contact_name=input.contact_name, contact_phone=input.contact_phone, idempotency_key=input.idempotency_key,
-            photos=info.context.extra.get("stored_photos", []),
+            photos=await _store_photos(info, input.photos or []),
         )
         for attempt in range(2):
             try:

@@ -81,6 +81,14 @@ class Assignment:
         )
 
 
+@strawberry.type(description="A photo of a request.")
+class Photo:
+    content_type: str
+    size: int
+    created_at: datetime
+    url: str = strawberry.field(description="A signed URL valid for 10 minutes; fetch it again for a fresh one.")
+
+
 @strawberry.type(description="One entry of a request's append-only history.")
 class RequestEvent:
     cursor: str = strawberry.field(description="Position in the event log; pass as `after` to resume a subscription.")
@@ -238,6 +246,18 @@ class Request(Node):
             await record_personal_read(info.context.db, actor, "RequestReporter", [self.row.id], info.context.client)
             return Reporter(name=name, phone=phone, view="WHOLE", anonymous=self.row.channel == "QR_CODE" and not name)
         return Reporter(name=mask_name(name), phone=mask_phone(phone), view="MASKED", anonymous=self.row.channel == "QR_CODE" and not name)
+
+    @strawberry.field(description="Photos sent with the request (signed, short-lived URLs).")
+    async def photos(self, info: Info) -> list[Photo]:
+        from resolvers.photos import signed_url
+
+        rows = await info.context.loaders.photos_of_request.load(self.row.id)
+        secret = info.context.settings.secret_key
+        return [
+            Photo(content_type=r.content_type, size=r.size, created_at=r.created_at,
+                  url=signed_url(secret, r.sha256, r.content_type.split("/")[1].replace("jpeg", "jpg")))
+            for r in rows
+        ]
 
     @strawberry.field(description="How many reports this request stands for (itself plus merged duplicates).")
     async def reporter_count(self, info: Info) -> int:

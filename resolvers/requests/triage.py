@@ -142,7 +142,8 @@ async def assign_private(
     await _replace_assignment(session, request, unit_kind, unit_id or 0, actor, label=label, accepted=False)
     deadlines.set_due(request, "RESPONSE", deadlines.hours(now, policy.private_response_hours))
     await move(session, request, State.DISPATCHED, EventKind.DISPATCHED.value, actor, note=note,
-               data={"kind": kind.value, "unitKind": unit_kind.value, "assignee": label})
+               data={"kind": kind.value, "unitKind": unit_kind.value, "assignee": label,
+                     "units": [{"kind": unit_kind.value, "id": unit_id or 0, "name": label, "role": "LEAD"}]})
     return request
 
 

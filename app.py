@@ -18,7 +18,6 @@ from config import Settings, load_settings
 from db.engine import Database
 from resolvers import photos
 from schema import build_schema
-from schema.broadcast_shims import make_broadcast
 from schema.http import graphql_http
 from schema.live import EventBus
 from schema.sweeper import overdue_sweeper
@@ -34,9 +33,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = Database.from_url(settings.database_url)
-        app.state.broadcast = make_broadcast(settings.broadcast_url)
-        await app.state.broadcast.connect()
-        app.state.bus = EventBus(app.state.broadcast, settings.channel_prefix)
+        app.state.bus = EventBus(settings.broadcast_url, settings.channel_prefix)
         await app.state.bus.start()
         sweeper = asyncio.create_task(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), name="overdue-sweep")
         try:
@@ -46,7 +43,6 @@ def create_app(settings: Settings | None = None) -> Starlette:
             with contextlib.suppress(asyncio.CancelledError):
                 await sweeper
             await app.state.bus.stop()
-            await app.state.broadcast.disconnect()
             await app.state.db.dispose()
 
     async def healthz(request: Request) -> PlainTextResponse:

@@ -16,6 +16,7 @@ from strawberry.extensions import (
 )
 from strawberry.types import ExecutionContext
 
+from schema import graphql_core_shims
 from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify
 from schema.api.auth import AuthMutation
@@ -42,6 +43,8 @@ class Mutation(AuthMutation, RequestMutation):
 
 NODE_TYPES = [Street, Community, Grid, ResponsibilityField, Building, Resident, Department, StreetSection,
               PartnerUnit, Category, Subcategory, User, Request]
+
+graphql_core_shims.install()
 
 MAX_DEPTH = 20  # Relay connections spend two levels (edges → node) per hop
 MAX_ALIASES = 30

@@ -25,18 +25,27 @@ SAFETY_SWEEP_SECONDS = 30.0
 
 
 class EventBus:
-    """One broadcaster subscription per process, fanned out to local subscribers as bells."""
+    """One broadcaster subscription per process, fanned out to local subscribers as bells,
+    and supervised: broadcaster neither reconnects after a lost Redis/Postgres connection nor
+    notices that its listener died (KNOWN-DEFECTS §4). A heartbeat published on the channel
+    must come back; when it does not, the connection is rebuilt and every subscriber is rung
+    to catch up from the log what passed during the outage."""
 
-    def __init__(self, broadcast: Broadcast, prefix: str = "") -> None:
-        self.broadcast = broadcast
+    def __init__(self, url: str, prefix: str = "", *, heartbeat_seconds: float = 2.0, heartbeat_timeout: float = 6.0) -> None:
+        self.url = url
         self.channel = f"{prefix}ehuying:request-events"
+        self.heartbeat_seconds = heartbeat_seconds
+        self.heartbeat_timeout = heartbeat_timeout
+        self.broadcast: Broadcast | None = None
+        self.reconnects = 0
         self._bells: set[asyncio.Event] = set()
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
+        self._last_heard = 0.0
 
     async def start(self) -> None:
-        self._task = asyncio.create_task(self._listen(), name="event-bus")
-        await asyncio.wait_for(self._subscribed.wait(), timeout=15)
+        self._task = asyncio.create_task(self._supervise(), name="event-bus")
+        await asyncio.wait_for(self._subscribed.wait(), timeout=30)
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -44,15 +53,65 @@ class EventBus:
             with contextlib.suppress(asyncio.CancelledError, Exception):
                 await self._task
 
-    async def _listen(self) -> None:
-        async with self.broadcast.subscribe(self.channel) as sub:
-            self._subscribed.set()
-            async for _ in sub:
-                for bell in list(self._bells):
-                    bell.set()
+    def ring_all(self) -> None:
+        for bell in list(self._bells):
+            bell.set()
+
+    async def _supervise(self) -> None:
+        from schema.broadcast_shims import make_broadcast
+
+        loop = asyncio.get_running_loop()
+        backoff = 0.2
+        while True:
+            broadcast = make_broadcast(self.url)
+            try:
+                await broadcast.connect()
+                async with broadcast.subscribe(self.channel) as sub:
+                    self.broadcast = broadcast
+                    self._last_heard = loop.time()
+                    if self._subscribed.is_set():
+                        self.reconnects += 1
+                        log.warning("event bus reconnected to %s", _redact(self.url))
+                    self._subscribed.set()
+                    self.ring_all()  # catch up from the log whatever passed while we were away
+                    backoff = 0.2
+                    listener = asyncio.create_task(self._listen(sub, loop))
+                    try:
+                        await self._heartbeat(broadcast, loop, listener)
+                    finally:
+                        listener.cancel()
+                        with contextlib.suppress(asyncio.CancelledError, Exception):
+                            await listener
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # noqa: BLE001 — any failure means: rebuild the connection
+                log.warning("event bus connection lost (%s); reconnecting", type(exc).__name__)
+            finally:
+                self.broadcast = None
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(broadcast.disconnect(), timeout=2)
+            await asyncio.sleep(backoff)
+            backoff = min(backoff * 2, 5.0)
+
+    async def _listen(self, sub: Any, loop: asyncio.AbstractEventLoop) -> None:
+        async for _ in sub:
+            self._last_heard = loop.time()
+            self.ring_all()
+
+    async def _heartbeat(self, broadcast: Broadcast, loop: asyncio.AbstractEventLoop, listener: asyncio.Task[None]) -> None:
+        while True:
+            await asyncio.sleep(self.heartbeat_seconds)
+            if listener.done():
+                raise ConnectionError("listener stopped")
+            await asyncio.wait_for(broadcast.publish(self.channel, '{"heartbeat":1}'), timeout=self.heartbeat_timeout)
+            if loop.time() - self._last_heard > self.heartbeat_timeout:
+                raise ConnectionError("heartbeat did not come back")
 
     async def ring(self, committed: list[CommittedEvent]) -> None:
         top = max(e.seq for e in committed)
+        if self.broadcast is None:
+            self.ring_all()  # at least this process's subscribers learn at once; others catch up on reconnect
+            return
         await self.broadcast.publish(self.channel, json.dumps({"seq": top}))
 
     @contextlib.asynccontextmanager
@@ -66,6 +125,10 @@ class EventBus:
             yield bell
         finally:
             self._bells.discard(bell)
+
+
+def _redact(url: str) -> str:
+    return url.split("@")[-1]
 
 
 async def wait_for_bell(bell: asyncio.Event) -> None:

@@ -106,6 +106,7 @@ class Assignment(Base):
     __table_args__ = (
         Index("ix_assignment_unit_active", "unit_kind", "unit_id", "active"),
         Index("ix_assignment_request", "request_id", "active"),
+        Index("ix_assignment_role_assigned", "role", "assigned_at"),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id"))
@@ -130,7 +131,10 @@ class RequestEvent(Base):
     commit order: a reader that has seen seq N can never later find an event < N appear."""
 
     __tablename__ = "request_event"
-    __table_args__ = (Index("ix_request_event_request", "request_id", "seq"),)
+    __table_args__ = (
+        Index("ix_request_event_request", "request_id", "seq"),
+        Index("ix_request_event_kind_at", "kind", "at"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     seq: Mapped[int] = mapped_column(Integer, unique=True)
     request_id: Mapped[int] = mapped_column(ForeignKey("request.id"))

@@ -48,6 +48,7 @@ from db.models import (
 from resolvers.calendar import LOCAL_TZ
 from resolvers.requests.common import STATE_ZH
 from resolvers.requests.vocab import OPEN, Channel, EventKind, Scope, State, UnitKind
+from resolvers.roles import Role, ScopeKind
 
 __all__ = [
     "CHANNEL_ZH",
@@ -259,8 +260,6 @@ class ReportScope:
         """The scope of a signed-in `Actor`: None for district-wide roles, the actor's streets and
         sections for a street officer, communities for a community worker, departments for a
         department handler; nothing for other roles."""
-        from resolvers.roles import Role, ScopeKind
-
         if actor.district_wide:
             return None
         if actor.role is Role.STREET_OFFICER:

@@ -22,7 +22,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from resolvers.calendar import LOCAL_TZ
@@ -139,16 +139,38 @@ def _display_width(value: Any, column: Column) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in longest)
 
 
-def _write(ws: Any, row: int, col: int, column: Column, value: Any) -> Any:
+class _Styles:
+    """One named style per column kind (and for the totals row), registered once per workbook:
+    assigning a named style to a cell is a cheap copy, where setting a font, border and number
+    format on each of 100,000 cells would hash style objects 100,000 times."""
+
+    def __init__(self, wb: Workbook) -> None:
+        self.wb = wb
+        self.names: dict[tuple[str | None, bool], str] = {}
+
+    def name(self, fmt: str | None, totals: bool) -> str:
+        key = (fmt, totals)
+        name = self.names.get(key)
+        if name is None:
+            name = f"ehy-{len(self.names)}{'-total' if totals else ''}"
+            style = NamedStyle(name=name, border=_BORDER, font=Font(bold=totals))
+            if fmt:
+                style.number_format = fmt
+            if totals:
+                style.fill = _TOTALS_FILL
+            self.wb.add_named_style(style)
+            self.names[key] = name
+        return name
+
+
+def _write(ws: Any, styles: _Styles, row: int, col: int, column: Column, value: Any, *, totals: bool = False) -> Any:
     cell = ws.cell(row=row, column=col)
     cell.value = _cell_value(column, value)
     if isinstance(cell.value, str):
         # openpyxl would store "=…" as a formula: residents' text stays text.
         cell.data_type = "s"
-    fmt = _number_format(column)
-    if fmt and cell.value is not None and not isinstance(cell.value, str):
-        cell.number_format = fmt
-    cell.border = _BORDER
+    fmt = _number_format(column) if cell.value is not None and not isinstance(cell.value, str) else None
+    cell.style = styles.name(fmt, totals)
     return cell
 
 
@@ -181,18 +203,17 @@ def to_xlsx(report: Report) -> bytes:
         cell.border = _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
+    styles = _Styles(wb)
     r = 3
     for row in report.rows:
         for j, c in enumerate(cols, start=1):
-            cell = _write(ws, r, j, c, row.get(c.key))
+            cell = _write(ws, styles, r, j, c, row.get(c.key))
             widths[j - 1] = max(widths[j - 1], _display_width(cell.value, c))
         r += 1
     last_data_row = r - 1
     if report.totals:
         for j, c in enumerate(cols, start=1):
-            cell = _write(ws, r, j, c, report.totals.get(c.key))
-            cell.font = Font(bold=True)
-            cell.fill = _TOTALS_FILL
+            cell = _write(ws, styles, r, j, c, report.totals.get(c.key), totals=True)
             widths[j - 1] = max(widths[j - 1], _display_width(cell.value, c))
 
     for j, width in enumerate(widths, start=1):

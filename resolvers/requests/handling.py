@@ -76,7 +76,7 @@ async def reopen_request(session: AsyncSession, request: Request, actor: Actor |
     due = deadlines.working_days(now, policy.major_resolve_working_days, table)
     await session.execute(
         update(Assignment).where(Assignment.request_id == request.id, Assignment.active.is_(True), Assignment.role == "LEAD")
-        .values(status="ACCEPTED")
+        .values(status="ACCEPTED", resolve_due_at=due.at)
     )
     request.resolved_at = None
     request.resolve_due_at = due.at

@@ -103,7 +103,8 @@ async def classify_minor(session: AsyncSession, actor: Actor | None, request_id:
         kind = "PROGRESS"
     await _replace_assignment(session, request, UnitKind.COMMUNITY if actor.role is Role.COMMUNITY_WORKER else UnitKind.GRID,
                               request.community_id if actor.role is Role.COMMUNITY_WORKER else request.grid_id,
-                              actor, label=request.assignee_name or "", accepted=True)
+                              actor, label=request.assignee_name or "", accepted=True,
+                              resolve_due_at=deadline.at if kind == "RESOLVE" else None)
     deadlines.set_due(request, kind, deadline)
     request.resolve_due_at = deadline.at if kind == "RESOLVE" else None
     if request.first_response_at is None:
@@ -139,8 +140,9 @@ async def assign_private(
     now = utcnow()
     policy = await deadlines.policy_for(session, request.subcategory_id)
     request.private_kind = kind.value
-    await _replace_assignment(session, request, unit_kind, unit_id or 0, actor, label=label, accepted=False)
-    deadlines.set_due(request, "RESPONSE", deadlines.hours(now, policy.private_response_hours))
+    response = deadlines.hours(now, policy.private_response_hours)
+    await _replace_assignment(session, request, unit_kind, unit_id or 0, actor, label=label, accepted=False, response_due_at=response.at)
+    deadlines.set_due(request, "RESPONSE", response)
     await move(session, request, State.DISPATCHED, EventKind.DISPATCHED.value, actor, note=note,
                data={"kind": kind.value, "unitKind": unit_kind.value, "assignee": label,
                      "units": [{"kind": unit_kind.value, "id": unit_id or 0, "name": label, "role": "LEAD"}]})
@@ -148,13 +150,15 @@ async def assign_private(
 
 
 async def _replace_assignment(session: AsyncSession, request: Request, unit_kind: UnitKind, unit_id: int | None,
-                              actor: Actor, *, label: str, accepted: bool) -> Assignment:
+                              actor: Actor, *, label: str, accepted: bool, response_due_at: datetime | None = None,
+                              resolve_due_at: datetime | None = None) -> Assignment:
     now = utcnow()
     await session.execute(update(Assignment).where(Assignment.request_id == request.id, Assignment.active.is_(True)).values(active=False))
     assignment = Assignment(
         request_id=request.id, unit_kind=unit_kind.value, unit_id=unit_id or 0, assignee_label=label, role="LEAD",
         round=1, status="ACCEPTED" if accepted else "PENDING", active=True, assigned_at=now,
         responded_at=now if accepted else None, assigned_by_user_id=actor.user_id,
+        response_due_at=response_due_at, resolve_due_at=resolve_due_at,
     )
     session.add(assignment)
     return assignment

@@ -19,6 +19,7 @@ from db.engine import Database
 from resolvers import photos
 from schema import build_schema
 from schema.http import graphql_http
+from schema.exports import serve_export
 from schema.live import EventBus
 from schema.sweeper import overdue_sweeper
 from schema.ws import GraphQLWebSocket
@@ -67,6 +68,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
             return PlainTextResponse("not found", status_code=404)
         return FileResponse(path, headers={"Cache-Control": "private, max-age=600"})
 
+    async def export_report(request: Request) -> Response:
+        return await serve_export(request, settings)
+
     async def console(request: Request) -> FileResponse:
         return FileResponse(CONSOLE / "index.html")
 
@@ -76,6 +80,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/graphql", graphql_http, methods=["GET", "POST"]),
             WebSocketRoute("/graphql", GraphQLWebSocket(schema)),
             Route("/media/photos/{name}", photo),
+            Route("/exports/report", export_report),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             Route("/console", console),

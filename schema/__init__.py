@@ -22,6 +22,7 @@ from schema.errors import CodedErrors, classify
 from schema.api.auth import AuthMutation
 from schema.api.org import OrgQuery
 from schema.api.requests_mutation import RequestMutation
+from schema.api.reports import ReportQuery
 from schema.api.requests_query import RequestQuery
 from schema.api.subscriptions import Subscription
 from schema.types.people import Resident
@@ -32,7 +33,7 @@ from schema.types.requests import Request
 from schema.types.users import User
 
 @strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query(OrgQuery, RequestQuery):
+class Query(OrgQuery, RequestQuery, ReportQuery):
     pass
 
 

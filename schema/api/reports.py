@@ -1,0 +1,80 @@
+"""The follow-up cadence reports, on screen and as signed CSV / Excel downloads."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from datetime import date, datetime
+from enum import Enum
+from urllib.parse import urlencode
+
+import strawberry
+
+from resolvers.reports.export import csv_rows
+from resolvers.reports.run import ReportRequest, run_report
+from schema.context import Info
+from schema.permissions import SignedIn
+
+EXPORT_TTL = 600
+
+
+@strawberry.enum(description="一天一跟进 / 一周一调度 / 一月一督考 / 一季一总结 (SPEC §5.5).")
+class CadenceReportKind(Enum):
+    DAILY_FOLLOWUP = "DAILY_FOLLOWUP"
+    WEEKLY_DISPATCH = "WEEKLY_DISPATCH"
+    MONTHLY_SUPERVISION = "MONTHLY_SUPERVISION"
+    QUARTERLY_SUMMARY = "QUARTERLY_SUMMARY"
+
+
+@strawberry.type(description="A column of a report.")
+class ReportColumn:
+    key: str
+    label: str = strawberry.field(description="Chinese header.")
+    kind: str = strawberry.field(description="text, int, float, percent or datetime.")
+
+
+@strawberry.type(description="A follow-up report within your scope; every figure is traceable to its requests.")
+class CadenceReport:
+    kind: CadenceReportKind
+    title: str
+    title_en: str
+    period_start: datetime
+    period_end: datetime = strawberry.field(description="Exclusive end; periods are Asia/Shanghai days, weeks (Mon–Sun), months, quarters.")
+    columns: list[ReportColumn]
+    rows: list[list[str]] = strawberry.field(description="Cells as the CSV shows them, header excluded, totals last if any.")
+    csv_url: str = strawberry.field(description="Signed download (UTF-8 with BOM), valid 10 minutes.")
+    xlsx_url: str = strawberry.field(description="Signed Excel download, valid 10 minutes.")
+
+
+def sign_export(secret: str, user_id: int, params: dict[str, str], fmt: str, expires: int) -> str:
+    body = urlencode(sorted({**params, "fmt": fmt, "uid": str(user_id), "exp": str(expires)}.items()))
+    return hmac.new(secret.encode(), f"export:{body}".encode(), hashlib.sha256).hexdigest()[:40]
+
+
+def export_url(secret: str, user_id: int, params: dict[str, str], fmt: str) -> str:
+    expires = int(time.time()) + EXPORT_TTL
+    query = {**params, "fmt": fmt, "uid": str(user_id), "exp": str(expires)}
+    return "/exports/report?" + urlencode({**query, "sig": sign_export(secret, user_id, params, fmt, expires)})
+
+
+@strawberry.type(description="Report queries.")
+class ReportQuery:
+    @strawberry.field(permission_classes=[SignedIn], description=(
+        "A follow-up cadence report for the period containing `day` (default today), within your scope: the center, "
+        "district and evaluators see the district; a street its street; a community its community; a department its own."))
+    async def cadence_report(self, info: Info, kind: CadenceReportKind, day: date | None = None) -> CadenceReport:
+        from resolvers.calendar import LOCAL_TZ
+
+        actor = info.context.actor
+        req = ReportRequest(kind=kind.value, day=day or datetime.now(LOCAL_TZ).date())
+        async with info.context.db.read() as conn:
+            report = await run_report(conn, actor, req)
+        table = csv_rows(report)
+        secret = info.context.settings.secret_key
+        return CadenceReport(
+            kind=kind, title=report.title, title_en=report.title_en, period_start=report.period_start, period_end=report.period_end,
+            columns=[ReportColumn(key=c.key, label=c.label_zh, kind=c.kind) for c in report.columns], rows=table[1:],
+            csv_url=export_url(secret, actor.user_id, req.params(), "csv"),
+            xlsx_url=export_url(secret, actor.user_id, req.params(), "xlsx"),
+        )

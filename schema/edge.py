@@ -14,13 +14,14 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers import events
-from resolvers.errors import Forbidden, TooManyAttempts, Unauthenticated
+from resolvers.errors import TooManyAttempts, Unauthenticated
 from schema.context import Context
 
 log = logging.getLogger("ehuying.edge")
 
-# Errors whose bookkeeping (failure counters, audit rows) is kept although the action failed.
-_KEEP_ON = (Unauthenticated, TooManyAttempts, Forbidden)
+# Sign-in failures whose bookkeeping (failure counter, lockout, audit row) is kept although
+# the action failed. Nothing else is ever committed half-way.
+_KEEP_ON = (Unauthenticated, TooManyAttempts)
 
 
 @asynccontextmanager

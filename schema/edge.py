@@ -14,24 +14,20 @@ from contextlib import asynccontextmanager
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from resolvers import events
-from resolvers.errors import TooManyAttempts, Unauthenticated
 from schema.context import Context
 
 log = logging.getLogger("ehuying.edge")
 
-# Sign-in failures whose bookkeeping (failure counter, lockout, audit row) is kept although
-# the action failed. Nothing else is ever committed half-way.
-_KEEP_ON = (Unauthenticated, TooManyAttempts)
-
-
 @asynccontextmanager
-async def write_unit(ctx: Context) -> AsyncIterator[AsyncSession]:
+async def write_unit(ctx: Context, *, keep_on: tuple[type[BaseException], ...] = ()) -> AsyncIterator[AsyncSession]:
+    """`keep_on`: domain errors after which what was recorded is still committed (sign-in
+    failures keep their counter and audit row); nothing else is ever committed half-way."""
     async with ctx.db.sessions() as session:
         try:
             yield session
             committed = await events.flush_events(session)
             await session.commit()
-        except _KEEP_ON:
+        except keep_on:
             events.discard(session)
             await session.commit()
             raise

@@ -3,6 +3,7 @@ from __future__ import annotations
 import strawberry
 
 from resolvers import auth
+from resolvers.errors import TooManyAttempts, Unauthenticated
 from schema.context import Info
 from schema.edge import write_unit
 from schema.types.users import LoginInput, LoginPayload, User
@@ -14,7 +15,7 @@ class AuthMutation:
                                      "is locked for 15 minutes: TOO_MANY_ATTEMPTS.")
     async def login(self, info: Info, input: LoginInput) -> LoginPayload:
         ctx = info.context
-        async with write_unit(ctx) as session:
+        async with write_unit(ctx, keep_on=(Unauthenticated, TooManyAttempts)) as session:
             result = await auth.login(
                 session,
                 username=input.username.strip(),

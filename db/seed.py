@@ -86,7 +86,7 @@ def plan_district() -> dict[str, list[dict[str, Any]]]:
     # community keeps exactly the 8 grids the seed describes.
     field_cid = next(c["id"] for c in communities if c["name"] == FIELD_COMMUNITY)
     order = [c for c in communities if c["id"] != field_cid]
-    counts = {c["id"]: n for c, n in zip(order, _split(GRIDS - 8, len(order)))}
+    counts = {c["id"]: n for c, n in zip(order, _split(GRIDS - 8, len(order)), strict=True)}
     counts[field_cid] = 8
     grids = []
     for c in communities:
@@ -98,14 +98,14 @@ def plan_district() -> dict[str, list[dict[str, Any]]]:
     fields = []
     field_grids = [g for g in grids if g["community_id"] == field_cid]
     fields_by_grid: dict[int, list[int]] = {}
-    for g, n in zip(field_grids, _split(FIELDS_IN_FIELD_COMMUNITY, len(field_grids))):
+    for g, n in zip(field_grids, _split(FIELDS_IN_FIELD_COMMUNITY, len(field_grids)), strict=True):
         for k in range(n):
             fid = len(fields) + 1
             fields.append({"id": fid, "code": f"{g['code']}-F{k + 1:02d}", "name": f"{g['name']}责任田{k + 1}", "grid_id": g["id"]})
             fields_by_grid.setdefault(g["id"], []).append(fid)
 
     buildings, residents = [], []
-    for g, n in zip(grids, _split(BUILDINGS, len(grids))):
+    for g, n in zip(grids, _split(BUILDINGS, len(grids)), strict=True):
         for k in range(n):
             bid = len(buildings) + 1
             address = ref.building_address(bid)

@@ -19,7 +19,7 @@ from schema.context import Info
 from schema.ids import from_global_id
 from schema.nodes import resolve_node
 from schema.pagination import Connection, paginate
-from schema.permissions import Admin, OrgReader, ResidentLister, SignedIn
+from schema.permissions import Admin, OrgReader, ResidentLister
 from schema.types.node import Node
 from schema.types.people import Resident
 from schema.types.places import Building, Community, Grid, Street
@@ -73,7 +73,7 @@ def _like(text: str) -> str:
     return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
 
 
-Page = dict  # first/after/last/before passed through to paginate
+
 
 
 @strawberry.type(description="Organisation queries.")

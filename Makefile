@@ -7,7 +7,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 export HOST PORT
 
-.PHONY: run test setup install schema clean
+.PHONY: run test setup install schema clean console
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -20,15 +20,29 @@ install: $(STAMP)
 setup: $(STAMP)
 	DEMO=$${DEMO:-1} $(PY) -m db.manage setup
 
-run: setup
+run: setup console
 	DEMO=$${DEMO:-1} $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT) --proxy-headers --ws-ping-interval 20 --ws-ping-timeout 20
 
-test: $(STAMP)
+test: $(STAMP) console
 	$(PY) -m tests.runner
+
+# The web console (console/, Vite): rebuilt when console/dist is missing or older than its
+# sources. Without Node.js the server still runs and /console says how to build it.
+CONSOLE_SRC := $(shell find console/src -type f 2>/dev/null) console/index.html console/vite.config.js \
+               console/package.json console/package-lock.json
+
+console: console/dist/index.html
+
+console/dist/index.html: $(CONSOLE_SRC)
+	@if command -v npm >/dev/null 2>&1; then \
+	  cd console && npm ci --no-audit --no-fund && npm run build; \
+	else \
+	  echo "npm not found: console not built (needs Node.js 20.19+); /console will say so"; \
+	fi
 
 # Rewrite the committed SDL after a schema change (a test fails until you do).
 schema: $(STAMP)
 	$(PY) -c "from schema import schema; open('schema.graphql','w').write(schema.as_str() + '\n')"
 
 clean:
-	rm -rf $(VENV) var
+	rm -rf $(VENV) var console/dist

@@ -11,7 +11,7 @@ import asyncio
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import FileResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
 
 from config import Settings, load_settings
@@ -26,6 +26,29 @@ from schema.ws import GraphQLWebSocket
 
 log = logging.getLogger("ehuying")
 CONSOLE = Path(__file__).resolve().parent / "console"
+CONSOLE_DIST = CONSOLE / "dist"
+
+# The console's pages load nothing from elsewhere: every script, style, font and editor worker
+# is in console/dist (district intranets are often offline; SPEC §10). The policy makes the
+# browser enforce it.
+CONSOLE_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; font-src 'self' data:; "
+    "img-src 'self' data: blob:; connect-src 'self'; worker-src 'self' blob:; object-src 'none'; "
+    "base-uri 'self'; form-action 'self'; frame-ancestors 'self'"
+)
+CONSOLE_MISSING = """<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>e呼应 · 控制台尚未构建</title>
+<style>body{font-family:system-ui,sans-serif;margin:0;background:#0b1d33;color:#f4f7fb}
+main{max-width:760px;margin:12vh auto;padding:2rem}h1{font-size:2rem}code{background:#163057;padding:.1em .4em;border-radius:4px}a{color:#ffd166}</style>
+</head><body><main>
+<h1>e呼应 控制台尚未构建</h1>
+<p>找不到 <code>console/dist/index.html</code>。在仓库根目录运行 <code>make console</code>(或 <code>make run</code>,
+它会先构建控制台;需要 Node.js 20.19+ 和 npm)。</p>
+<p>The console has not been built: run <code>make console</code> (or <code>make run</code>) in the repository root.</p>
+<p>GraphQL 接口不受影响:<a href="/graphql">/graphql</a>(POST / GET;订阅使用 WebSocket graphql-transport-ws)。</p>
+</main></body></html>
+"""
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -71,8 +94,31 @@ def create_app(settings: Settings | None = None) -> Starlette:
     async def export_report(request: Request) -> Response:
         return await serve_export(request, settings)
 
-    async def console(request: Request) -> FileResponse:
-        return FileResponse(CONSOLE / "index.html")
+    async def console(request: Request) -> Response:
+        """The console's single-page app from console/dist: hashed assets cached for a year,
+        every other path under /console (qr/<token>, track/<code>, explorer, …) gets index.html
+        and the app's router decides."""
+        path = request.path_params.get("path", "")
+        dist = CONSOLE_DIST.resolve()
+        if path:
+            candidate = (dist / path).resolve()
+            if candidate.is_relative_to(dist) and candidate.is_file() and candidate.name != "index.html":
+                immutable = candidate.parent == dist / "assets"
+                cache = "public, max-age=31536000, immutable" if immutable else "public, max-age=300"
+                return FileResponse(candidate, headers={"Cache-Control": cache, "X-Content-Type-Options": "nosniff"})
+            if path.startswith("assets/"):
+                return PlainTextResponse("not found", status_code=404, headers={"Cache-Control": "no-store"})
+        if path.strip("/") == "explorer" and not settings.explorer:
+            return PlainTextResponse("接口调试器未开启(EXPLORER=0) / the explorer is turned off", status_code=404)
+        index = dist / "index.html"
+        if not index.is_file():
+            return HTMLResponse(CONSOLE_MISSING, status_code=503, headers={"Cache-Control": "no-store", "Retry-After": "30"})
+        return FileResponse(index, headers={
+            "Cache-Control": "no-cache",
+            "Content-Security-Policy": CONSOLE_CSP,
+            "X-Content-Type-Options": "nosniff",
+            "Referrer-Policy": "no-referrer",
+        })
 
     schema = build_schema(introspection=settings.introspection)
     app = Starlette(

@@ -1,0 +1,81 @@
+// The console's entry: a small path router under /console.
+import '@fontsource/noto-sans-sc/400.css';
+import '@fontsource/noto-sans-sc/700.css';
+import './styles.css';
+
+import { StrictMode, Suspense, lazy, useEffect, useState } from 'react';
+import { createRoot } from 'react-dom/client';
+
+import { clearSession, getSession } from './api.js';
+import { navigate, usePath } from './router.js';
+import Login from './pages/Login.jsx';
+import Wall from './pages/Wall.jsx';
+import UnitView from './pages/UnitView.jsx';
+import Resident from './pages/Resident.jsx';
+import Track from './pages/Track.jsx';
+
+const Explorer = lazy(() => import('./pages/Explorer.jsx'));
+
+function Home() {
+  const [session, setSessionState] = useState(getSession);
+  const [notice, setNotice] = useState('');
+
+  useEffect(() => {
+    const expired = () => {
+      setNotice('登录已过期,请重新登录。');
+      setSessionState(null);
+    };
+    window.addEventListener('ehy:session-expired', expired);
+    return () => window.removeEventListener('ehy:session-expired', expired);
+  }, []);
+
+  const signOut = () => {
+    clearSession();
+    setNotice('');
+    setSessionState(null);
+  };
+
+  if (!session) return <Login notice={notice} onSignedIn={(s) => setSessionState(s)} />;
+  const role = session.user.role;
+  if (role === 'CENTER_DISPATCHER' || role === 'DISTRICT_LEADER') {
+    return <Wall session={session} onSignOut={signOut} readOnly={role !== 'CENTER_DISPATCHER'} />;
+  }
+  return <UnitView session={session} onSignOut={signOut} />;
+}
+
+function NotFound() {
+  return (
+    <main className="page-center">
+      <div className="card narrow">
+        <h1>页面不存在</h1>
+        <p>请检查地址,或返回 <a href="/console/" onClick={(e) => { e.preventDefault(); navigate('/console/'); }}>控制台首页</a>。</p>
+      </div>
+    </main>
+  );
+}
+
+function App() {
+  const path = usePath();
+  const rest = path.replace(/^\/console\/?/, '');
+  const parts = rest.split('/').filter(Boolean).map(decodeURIComponent);
+  useEffect(() => {
+    document.body.dataset.page = parts[0] || 'home';
+  }, [parts[0]]);
+  if (parts.length === 0 || (parts[0] === 'login' && parts.length === 1)) return <Home />;
+  if (parts[0] === 'qr' && parts.length === 2) return <Resident token={parts[1]} />;
+  if (parts[0] === 'track' && parts.length <= 2) return <Track code={parts[1] || ''} />;
+  if (parts[0] === 'explorer' && parts.length === 1) {
+    return (
+      <Suspense fallback={<main className="page-center"><p className="muted big">正在加载接口调试器…</p></main>}>
+        <Explorer />
+      </Suspense>
+    );
+  }
+  return <NotFound />;
+}
+
+createRoot(document.getElementById('root')).render(
+  <StrictMode>
+    <App />
+  </StrictMode>,
+);

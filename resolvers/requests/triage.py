@@ -43,8 +43,11 @@ async def triage(
     request.category_id = sub.category_id
     # A MAJOR request still waits on the center (dispatch) under the triage deadline; a MINOR
     # or PRIVATE one is now the community's, which must take it up within its response time.
-    if scope is not Scope.MAJOR:
-        policy = await deadlines.policy_for(session, sub.id)
+    policy = await deadlines.policy_for(session, sub.id)
+    if scope is Scope.MAJOR:
+        if request.due_kind != "TRIAGE":  # re-triaged from MINOR/PRIVATE: back on the center's clock
+            deadlines.set_due(request, "TRIAGE", deadlines.triage_due(request.created_at, policy))
+    else:
         hours = policy.minor_a_hours if scope is Scope.MINOR else policy.private_response_hours
         deadlines.set_due(request, "RESPONSE", deadlines.hours(utcnow(), hours))
     await move(session, request, State.TRIAGED, EventKind.TRIAGED.value, actor, note=note,

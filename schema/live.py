@@ -42,16 +42,19 @@ class EventBus:
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._last_heard = 0.0
+        self._stopping = False
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._supervise(), name="event-bus")
         await asyncio.wait_for(self._subscribed.wait(), timeout=30)
 
     async def stop(self) -> None:
-        if self._task is not None:
+        # On Python 3.11 `asyncio.wait_for` can swallow a cancellation that lands as its inner
+        # call completes; so cancel until the task is really done, never wait unbounded.
+        self._stopping = True
+        while self._task is not None and not self._task.done():
             self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await self._task
+            await asyncio.wait({self._task}, timeout=1.0)
 
     def ring_all(self) -> None:
         for bell in list(self._bells):
@@ -62,7 +65,7 @@ class EventBus:
 
         loop = asyncio.get_running_loop()
         backoff = 0.2
-        while True:
+        while not self._stopping:
             broadcast = make_broadcast(self.url)
             try:
                 await broadcast.connect()
@@ -89,7 +92,8 @@ class EventBus:
             finally:
                 self.broadcast = None
                 with contextlib.suppress(Exception):
-                    await asyncio.wait_for(broadcast.disconnect(), timeout=2)
+                    async with asyncio.timeout(2):
+                        await broadcast.disconnect()
             await asyncio.sleep(backoff)
             backoff = min(backoff * 2, 5.0)
 
@@ -99,11 +103,12 @@ class EventBus:
             self.ring_all()
 
     async def _heartbeat(self, broadcast: Broadcast, loop: asyncio.AbstractEventLoop, listener: asyncio.Task[None]) -> None:
-        while True:
+        while not self._stopping:
             await asyncio.sleep(self.heartbeat_seconds)
             if listener.done():
                 raise ConnectionError("listener stopped")
-            await asyncio.wait_for(broadcast.publish(self.channel, '{"heartbeat":1}'), timeout=self.heartbeat_timeout)
+            async with asyncio.timeout(self.heartbeat_timeout):
+                await broadcast.publish(self.channel, '{"heartbeat":1}')
             if loop.time() - self._last_heard > self.heartbeat_timeout:
                 raise ConnectionError("heartbeat did not come back")
 

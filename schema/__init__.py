@@ -7,13 +7,14 @@ from typing import Any
 import strawberry
 from graphql import GraphQLError
 from strawberry.extensions import (
+    AddValidationRules,
     DisableIntrospection,
-    MaxAliasesLimiter,
     MaxTokensLimiter,
     ParserCache,
-    QueryDepthLimiter,
     ValidationCache,
 )
+from strawberry.extensions.max_aliases import create_validator as alias_limit_rule
+from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.types import ExecutionContext
 
 from schema import graphql_core_shims
@@ -51,6 +52,11 @@ MAX_DEPTH = 20  # Relay connections spend two levels (edges → node) per hop
 MAX_ALIASES = 30
 MAX_TOKENS = 4000
 CACHE_SIZE = 512
+# The depth and alias limits as validation rules built once. strawberry's QueryDepthLimiter and
+# MaxAliasesLimiter build a new rule class per instance, i.e. per operation with factories, and the
+# ValidationCache is keyed by the rules: it never hit, every operation was validated again, and
+# the cache kept 512 entries of dead classes — a heap that lengthened every full GC pause.
+LIMIT_RULES = [depth_limit_rule(MAX_DEPTH, None, None), alias_limit_rule(MAX_ALIASES)]
 
 
 class EhuyingSchema(strawberry.Schema):
@@ -75,8 +81,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         lambda: ParserCache(maxsize=CACHE_SIZE),
         lambda: ValidationCache(maxsize=CACHE_SIZE),
         CostLimit,  # after ValidationCache: it prices only documents that validated
-        lambda: QueryDepthLimiter(max_depth=MAX_DEPTH),
-        lambda: MaxAliasesLimiter(max_alias_count=MAX_ALIASES),
+        lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
     ]
     if not introspection:

@@ -1,9 +1,10 @@
 """Live events: the database event log is the truth, broadcaster is only the doorbell.
 
-A commit rings the bell (after commit, never for a rollback). A subscriber, woken by the bell,
-reads from the log every event after the last one it delivered — so a lost or late bell (Redis
-pub/sub is at-most-once) costs latency, never an event, and a resume with `after` replays the
-gap from the same log before going live.
+A commit rings the bell (after commit, never for a rollback). The process's hub
+(schema/fanout.py), woken by the bell, reads from the log every event after the last one it
+handed out, once for all subscribers of the process — so a lost or late bell (Redis pub/sub is
+at-most-once) costs latency, never an event, and a resume with `after` replays the gap from the
+same log before going live.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from typing import Any
 from broadcaster import Broadcast
 
 from resolvers.events import CommittedEvent
+from schema import gc_policy
 
 log = logging.getLogger("ehuying.live")
 
@@ -42,13 +44,26 @@ class EventBus:
         self._task: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         self._last_heard = 0.0
+        self._hub: Any = None
         self._stopping = False
+
+    def hub(self, db: Any) -> Any:
+        """This process's hub of live events, started on first use; `db` is the app's Database."""
+        if self._hub is None:
+            from schema.fanout import Hub
+
+            self._hub = Hub(self, db)
+        return self._hub
 
     async def start(self) -> None:
         self._task = asyncio.create_task(self._supervise(), name="event-bus")
         await asyncio.wait_for(self._subscribed.wait(), timeout=30)
+        # Full garbage collections stop every live delivery while they walk the heap (gc_policy).
+        gc_policy.install()
 
     async def stop(self) -> None:
+        if self._hub is not None:
+            await self._hub.stop()
         # On Python 3.11 `asyncio.wait_for` can swallow a cancellation that lands as its inner
         # call completes; so cancel until the task is really done, never wait unbounded.
         self._stopping = True
@@ -137,8 +152,9 @@ def _redact(url: str) -> str:
 
 
 async def wait_for_bell(bell: asyncio.Event) -> None:
-    with contextlib.suppress(asyncio.TimeoutError):
-        await asyncio.wait_for(bell.wait(), timeout=SAFETY_SWEEP_SECONDS)
+    with contextlib.suppress(TimeoutError):
+        async with asyncio.timeout(SAFETY_SWEEP_SECONDS):
+            await bell.wait()
     bell.clear()
 
 

@@ -27,7 +27,9 @@ async def visible_row(info: Info, request_id: int) -> Any:
     row = await info.context.loaders.request.load(request_id)
     if row is None:
         return None
-    if actor.district_wide:
+    # The live fan-out has already judged the event's own request visible to this view, in memory
+    # on the same rows (schema/fanout.py): no second, per-render SQL check.
+    if actor.district_wide or request_id in info.context.extra.get("visible_requests", ()):
         return row
     t = RequestModel.__table__
     async with info.context.db.read() as conn:

@@ -1,5 +1,6 @@
 """WebSocket sign-in: {"Authorization": "Bearer …"} in connection_init; a bad token closes 4403."""
 
+import asyncio
 import json
 from typing import Any
 
@@ -30,3 +31,10 @@ async def test_connection_init_with_a_bad_token_closes_with_4403(live_server: An
     with pytest.raises(websockets.ConnectionClosed) as closed:
         await ws.recv()
     assert closed.value.rcvd.code == 4403
+
+
+async def test_a_socket_that_never_sends_connection_init_is_closed_with_4408(live_server: Any) -> None:
+    ws = await _connect(live_server)
+    with pytest.raises(websockets.ConnectionClosed) as closed:
+        await asyncio.wait_for(ws.recv(), 60)  # the server's init timeout is 10 s
+    assert closed.value.rcvd.code == 4408

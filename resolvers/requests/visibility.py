@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import ColumnElement, and_, false, or_, select, true
@@ -54,6 +55,38 @@ def visible(actor: Actor | None) -> ColumnElement[bool]:
     elif actor.role is Role.PARTNER:
         return false()  # partners reach requests only through their co-building tasks
     return or_(*conditions)
+
+
+def visible_in_memory(actor: Actor | None, request: Any, assignments: Iterable[Any], section_street: Mapping[int, int]) -> bool:
+    """`visible()` evaluated on rows already read: the live fan-out reads each event's request and
+    assignments once and decides for every subscriber in memory (schema/fanout.py). Keep the two in
+    step — tests/test_fanout.py checks that they agree. `section_street` maps the SECTION units
+    named in `assignments` to their street."""
+    if actor is None or actor.role is Role.PARTNER:
+        return False  # SQL: false() for partners, even for what they reported themselves
+    if actor.role in _ALL:
+        return True
+    if request.reporter_user_id is not None and request.reporter_user_id == actor.user_id:
+        return True
+    assignments = list(assignments)
+
+    def assigned(kind: str, ids: frozenset[int]) -> bool:
+        return any(a.unit_kind == kind and a.unit_id in ids for a in assignments)
+
+    if actor.role is Role.STREET_OFFICER:
+        streets, sections = actor.ids(ScopeKind.STREET), actor.ids(ScopeKind.SECTION)
+        if streets and (request.street_id in streets or assigned("STREET", streets) or any(
+                a.unit_kind == "SECTION" and section_street.get(a.unit_id) in streets for a in assignments)):
+            return True
+        return bool(sections) and assigned("SECTION", sections)
+    if actor.role is Role.COMMUNITY_WORKER:
+        return request.community_id in actor.ids(ScopeKind.COMMUNITY)
+    if actor.role is Role.GRID_WORKER:
+        grids = actor.ids(ScopeKind.GRID)
+        return request.grid_id in grids or assigned("GRID", grids)
+    if actor.role is Role.DEPARTMENT_HANDLER:
+        return assigned("DEPARTMENT", actor.ids(ScopeKind.DEPARTMENT))
+    return False
 
 
 def personal_view(actor: Actor | None, request: Any, handler: bool) -> PersonalView | None:

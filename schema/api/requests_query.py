@@ -1,6 +1,8 @@
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import datetime
+from typing import Any
 
 import strawberry
 from sqlalchemy import Select, and_, exists, or_, select
@@ -98,6 +100,65 @@ def apply_filter(stmt: Select, f: RequestFilter | None) -> Select:
             escaped = term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
             stmt = stmt.where(R.c.search_terms.like(f"%{escaped}%", escape="\\"))
     return stmt
+
+
+_ASCII_FOLD = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrstuvwxyz")
+
+
+def filter_predicate(f: RequestFilter | None, *, sqlite: bool) -> Callable[[Any, Sequence[Any]], bool] | None:
+    """`apply_filter` as a test on a request row and its assignments, for the live fan-out
+    (schema/fanout.py), which reads each event's rows once and filters every subscription in
+    memory. Same rules, same errors (raised here, at subscribe time), including SQL's NULL logic
+    — a NULL column matches no condition, and NOT of unknown stays unknown — and SQLite's
+    ASCII-case-insensitive LIKE. tests/test_fanout.py checks that both agree."""
+    if f is None:
+        return None
+    tests: list[Callable[[Any, Sequence[Any]], bool]] = []
+    for values, column in ((f.states, "state"), (f.scopes, "scope"), (f.tiers, "tier"), (f.channels, "channel")):
+        if values:
+            wanted = frozenset(v.value for v in values)
+            tests.append(lambda r, a, c=column, w=wanted: getattr(r, c) in w)
+    for column, gid, type_name in (
+        ("category_id", f.category_id, "Category"), ("subcategory_id", f.subcategory_id, "Subcategory"),
+        ("street_id", f.street_id, "Street"), ("community_id", f.community_id, "Community"), ("grid_id", f.grid_id, "Grid"),
+    ):
+        if (pk := _pk(gid, type_name)) is not None:
+            tests.append(lambda r, a, c=column, pk=pk: getattr(r, c) == pk)
+    if (dept := _pk(f.department_id, "Department")) is not None:
+        tests.append(lambda r, a: any(x.unit_kind == "DEPARTMENT" and x.unit_id == dept for x in a))
+    if f.overdue is not None:
+        tests.append(lambda r, a: _overdue_sql(r, utcnow()) is f.overdue)  # True, or (for ~clause) False; never None
+    if f.open is not None:
+        open_states = frozenset(s.value for s in OPEN)
+        tests.append(lambda r, a: (r.state in open_states) is f.open)
+    for bound, after in ((f.created_after, True), (f.created_before, False)):
+        if bound is not None:
+            if bound.tzinfo is None:
+                raise BadUserInput("时间须带时区", "Give times with a time zone offset")
+            tests.append((lambda r, a, b=bound: r.created_at >= b) if after else (lambda r, a, b=bound: r.created_at < b))
+    if f.text:
+        terms = bigrams(f.text.strip())[:400].split()
+        if not terms:
+            raise BadUserInput("搜索词无效", "The search text has no searchable characters")
+        terms = terms[:20]
+        if sqlite:
+            terms = [t.translate(_ASCII_FOLD) for t in terms]
+            tests.append(lambda r, a: r.search_terms is not None and all(t in r.search_terms.translate(_ASCII_FOLD) for t in terms))
+        else:
+            tests.append(lambda r, a: r.search_terms is not None and all(t in r.search_terms for t in terms))
+    return lambda row, assignments: all(t(row, assignments) for t in tests)
+
+
+def _overdue_sql(row: Any, now: datetime) -> bool | None:
+    """`overdue_clause` with SQL's three-valued logic: None where SQL yields NULL (no deadline)."""
+    if row.state not in _OPEN_VALUES:
+        return False
+    if row.overdue is True:
+        return True
+    return None if row.due_at is None else row.due_at < now
+
+
+_OPEN_VALUES = frozenset(s.value for s in OPEN)
 
 
 PAGE = "Newest first; keyset pagination with `first`/`after` (at most 100)."

@@ -1,28 +1,29 @@
+"""Subscription fields. Each resolver checks its arguments and the caller's rights, and turns them
+into an `Interest` (schema/fanout.py): what the subscription wants, judged in memory on the events
+the process's hub reads from the log once for everybody.
+
+Over WebSocket the transport (schema/ws.py) runs the resolver with a `capture` hook in the context:
+the resolver hands its Interest over instead of streaming, and the transport renders the client's
+selection once per event for all identical subscriptions. Anywhere else (in-process callers of
+`schema.subscribe`) the resolver streams itself, still fed by the hub.
+"""
+
 from __future__ import annotations
 
-import json
-from collections.abc import AsyncGenerator, Callable
+from collections.abc import AsyncGenerator
 from typing import Any
 
 import strawberry
-from sqlalchemy import select
 
-from db.models import Request as RequestModel
-from db.models import RequestEvent as EventModel
 from resolvers.access import require_actor
 from resolvers.errors import BadUserInput, Forbidden
 from resolvers.roles import Role, ScopeKind
-from resolvers.requests.visibility import visible
-from schema.api.requests_query import RequestFilter, apply_filter
+from schema.api.requests_query import RequestFilter, filter_predicate
 from schema.context import Info
+from schema.fanout import Interest
 from schema.ids import from_global_id
-from schema.live import wait_for_bell
-from schema.loaders import Loaders
+from schema.live_log import LogItem, primed_loaders
 from schema.types.requests import RequestEvent
-
-E = EventModel.__table__
-R = RequestModel.__table__
-BATCH = 200
 
 
 def _cursor(after: str | None) -> int | None:
@@ -37,52 +38,41 @@ def _cursor(after: str | None) -> int | None:
     return value
 
 
-async def _stream(info: Info, *, kinds: set[str] | None, filter: RequestFilter | None, request_id: int | None,
-                  after: str | None, keep: Callable[[Any], bool] | None = None) -> AsyncGenerator[RequestEvent, None]:
+def _interest(info: Info, *, kinds: set[str] | None, filter: RequestFilter | None, request_id: int | None,
+              after: str | None, keep: Any = None) -> Interest:
+    actor = require_actor(info.context.actor)
+    return Interest(
+        actor=actor, kinds=frozenset(kinds) if kinds else None, request_id=request_id,
+        filter=filter_predicate(filter, sqlite=info.context.db.dialect == "sqlite"), keep=keep, after=_cursor(after),
+    )
+
+
+async def _stream(info: Info, interest: Interest) -> AsyncGenerator[RequestEvent, None]:
     ctx = info.context
-    actor = require_actor(ctx.actor)
-    last = _cursor(after)
-    bus = ctx.extra["bus"]
-    async with bus.doorbell() as bell:
-        if last is None:
-            async with ctx.db.read() as conn:
-                last = (await conn.execute(select(E.c.seq).order_by(E.c.seq.desc()).limit(1))).scalar() or 0
-        while True:
-            await wait_for_bell(bell)
-            while True:
-                async with ctx.db.read() as conn:
-                    # Read the log's top first: every seq up to it is committed (seqs follow
-                    # commit order), so after this page nothing at or below it can still appear.
-                    top = (await conn.execute(select(E.c.seq).order_by(E.c.seq.desc()).limit(1))).scalar() or 0
-                    stmt = select(E).join(R, R.c.id == E.c.request_id).where(E.c.seq > last, E.c.seq <= top, visible(actor))
-                    if kinds:
-                        stmt = stmt.where(E.c.kind.in_(kinds))
-                    if request_id is not None:
-                        stmt = stmt.where(E.c.request_id == request_id)
-                    rows = (await conn.execute(apply_filter(stmt, filter).order_by(E.c.seq).limit(BATCH))).all()
-                # Fresh loaders per batch: a WebSocket shares one context for hours (KNOWN-DEFECTS §5).
-                ctx.loaders = Loaders(ctx.db)
-                for row in rows:
-                    last = row.seq
-                    if keep is None or keep(row):
-                        yield RequestEvent.from_row(row)
-                if len(rows) < BATCH:
-                    last = max(last, top)
-                    break
+    capture = ctx.extra.get("capture")
+    if capture is not None:
+        capture(interest)  # the WebSocket transport takes it from here (schema/ws.py)
+        return
+    hub = ctx.extra["bus"].hub(ctx.db)
+    async for item in hub.follow(interest):
+        # Fresh loaders per event: a long-lived context must not serve stale rows (KNOWN-DEFECTS §5).
+        ctx.loaders = primed_loaders(ctx.db, [item])
+        yield RequestEvent.from_row(item.event)
 
 
 @strawberry.type(description="Live events over WebSocket (graphql-transport-ws). Each yields an event envelope with its log `cursor`; pass the last cursor you saw as `after` to resume with no gap and no duplicate.")
 class Subscription:
     @strawberry.subscription(description="Each new request you may see (the center's wall), filterable by street, community, category, scope.")
     async def request_created(self, info: Info, filter: RequestFilter | None = None, after: str | None = None) -> AsyncGenerator[RequestEvent, None]:
-        async for event in _stream(info, kinds={"SUBMITTED"}, filter=filter, request_id=None, after=after):
+        interest = _interest(info, kinds={"SUBMITTED"}, filter=filter, request_id=None, after=after)
+        async for event in _stream(info, interest):
             yield event
 
     @strawberry.subscription(description="Every change of the requests you may see (filterable), or of one request (`id`).")
     async def request_updated(self, info: Info, filter: RequestFilter | None = None, id: strawberry.ID | None = None,
                               after: str | None = None) -> AsyncGenerator[RequestEvent, None]:
         rid = from_global_id(id, "Request")[1] if id else None
-        async for event in _stream(info, kinds=None, filter=filter, request_id=rid, after=after):
+        async for event in _stream(info, _interest(info, kinds=None, filter=filter, request_id=rid, after=after)):
             yield event
 
     @strawberry.subscription(description=(
@@ -92,16 +82,16 @@ class Subscription:
     async def unit_assignments(self, info: Info, unit_id: strawberry.ID | None = None, after: str | None = None) -> AsyncGenerator[RequestEvent, None]:
         wanted = _units_for(info, unit_id)
 
-        def names_unit(row: Any) -> bool:
-            units = json.loads(row.data or "{}").get("units", [])
-            return any((u.get("kind"), u.get("id")) in wanted for u in units)
+        def names_unit(item: LogItem) -> bool:
+            return any((u.get("kind"), u.get("id")) in wanted for u in item.data.get("units", []))
 
-        async for event in _stream(info, kinds=ASSIGNING, filter=None, request_id=None, after=after, keep=names_unit):
+        interest = _interest(info, kinds=ASSIGNING, filter=None, request_id=None, after=after, keep=names_unit)
+        async for event in _stream(info, interest):
             yield event
 
     @strawberry.subscription(description="Overdue alerts (挂牌督办): an OVERDUE event for each request you may see that passes its deadline.")
     async def overdue_alerts(self, info: Info, filter: RequestFilter | None = None, after: str | None = None) -> AsyncGenerator[RequestEvent, None]:
-        async for event in _stream(info, kinds={"OVERDUE"}, filter=filter, request_id=None, after=after):
+        async for event in _stream(info, _interest(info, kinds={"OVERDUE"}, filter=filter, request_id=None, after=after)):
             yield event
 
 

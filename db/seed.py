@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from tqdm import tqdm
 
 from db import reference_data as ref
+from db.seed_domains import SEEDERS
 from db.engine import Database
 from db.models import (
     Building,
@@ -211,5 +212,7 @@ async def seed_demo(db: Database, *, progress: bool = True) -> dict[str, Any]:
             await conn.execute(insert(UserScope.__table__), scope_rows)
             bar.update(len(users))
         await _reset_sequences(conn, [m.__tablename__ for m in order] + ["app_user", "user_scope"])
+        for seed_more in SEEDERS:
+            await seed_more(conn, plan)
     counts = {m.__tablename__: len(plan[m.__tablename__]) for m in order}
     return {"seeded": True, "seconds": round(time.perf_counter() - started, 2), **counts, "users": len(users)}

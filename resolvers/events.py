@@ -17,10 +17,11 @@ from sqlalchemy import func, insert, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import RequestEvent
+from db.models import CoTaskEvent, RequestEvent
 from resolvers.actor import Actor
 
 _PENDING = "pending_events"
+_PENDING_TASKS = "pending_task_events"
 # Any fixed number: the one advisory lock that orders event-log commits.
 EVENT_LOG_LOCK = 7_240_125
 
@@ -42,12 +43,27 @@ class StagedEvent:
 
 
 @dataclass(frozen=True)
+class StagedTaskEvent:
+    task_id: int
+    kind: str
+    partner_unit_id: int | None
+    at: datetime
+    actor_user_id: int | None
+    actor_label: str
+    note: str
+    to_state: str
+    version: int
+    community_id: int
+
+
+@dataclass(frozen=True)
 class CommittedEvent:
     seq: int
     request_id: int
     kind: str
     street_id: int | None
     community_id: int | None
+    log: str = "request"  # or "co_task": the co-building tasks' log, with seqs of its own
 
 
 def stage(
@@ -81,23 +97,46 @@ def stage(
     )
 
 
+def stage_task(session: AsyncSession, task: Any, kind: str, actor: Actor | None, *, partner_unit_id: int | None = None,
+               note: str = "", actor_label: str | None = None) -> None:
+    """An event of a co-building task (db/models/partners.py), written by `flush_events`."""
+    label = actor_label if actor_label is not None else (actor.display_name if actor else "")
+    session.info.setdefault(_PENDING_TASKS, []).append(
+        StagedTaskEvent(task_id=task.id, kind=kind, partner_unit_id=partner_unit_id, at=utcnow(),
+                        actor_user_id=actor.user_id if actor else None, actor_label=label, note=note,
+                        to_state=task.state, version=task.version, community_id=task.community_id)
+    )
+
+
 async def flush_events(session: AsyncSession) -> list[CommittedEvent]:
     """Write the staged events with commit-ordered seqs. Call last, right before commit."""
     staged: list[StagedEvent] = session.info.pop(_PENDING, [])
-    if not staged:
+    staged_tasks: list[StagedTaskEvent] = session.info.pop(_PENDING_TASKS, [])
+    if not staged and not staged_tasks:
         return []
     await session.flush()
     if (await session.connection()).dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENT_LOG_LOCK})
-    t = RequestEvent.__table__
-    top = (await session.execute(select(func.coalesce(func.max(t.c.seq), 0)))).scalar_one()
-    rows = [{"seq": top + i + 1, **e.__dict__} for i, e in enumerate(staged)]
-    await session.execute(insert(t), rows)
-    return [
-        CommittedEvent(seq=r["seq"], request_id=r["request_id"], kind=r["kind"], street_id=r["street_id"], community_id=r["community_id"])
-        for r in rows
-    ]
+    committed: list[CommittedEvent] = []
+    if staged:
+        t = RequestEvent.__table__
+        top = (await session.execute(select(func.coalesce(func.max(t.c.seq), 0)))).scalar_one()
+        rows = [{"seq": top + i + 1, **e.__dict__} for i, e in enumerate(staged)]
+        await session.execute(insert(t), rows)
+        committed += [
+            CommittedEvent(seq=r["seq"], request_id=r["request_id"], kind=r["kind"], street_id=r["street_id"], community_id=r["community_id"])
+            for r in rows
+        ]
+    if staged_tasks:
+        t = CoTaskEvent.__table__
+        top = (await session.execute(select(func.coalesce(func.max(t.c.seq), 0)))).scalar_one()
+        rows = [{"seq": top + i + 1, **e.__dict__} for i, e in enumerate(staged_tasks)]
+        await session.execute(insert(t), rows)
+        committed += [CommittedEvent(seq=r["seq"], request_id=0, kind=r["kind"], street_id=None, community_id=r["community_id"], log="co_task")
+                      for r in rows]
+    return committed
 
 
 def discard(session: AsyncSession) -> None:
     session.info.pop(_PENDING, None)
+    session.info.pop(_PENDING_TASKS, None)

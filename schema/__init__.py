@@ -22,10 +22,12 @@ from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify
 from schema.api.auth import AuthMutation
 from schema.api.org import OrgQuery
+from schema.api.partners import PartnerMutation, PartnerQuery
 from schema.api.requests_mutation import RequestMutation
 from schema.api.reports import ReportQuery
 from schema.api.requests_query import RequestQuery
 from schema.api.subscriptions import Subscription
+from schema.types.partners import CoTask, DualReport
 from schema.types.people import Resident
 from schema.types.places import Building, Community, Grid, ResponsibilityField, Street
 from schema.types.taxonomy import Category, Subcategory
@@ -34,17 +36,17 @@ from schema.types.requests import Request
 from schema.types.users import User
 
 @strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query(OrgQuery, RequestQuery, ReportQuery):
+class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery):
     pass
 
 
 @strawberry.type(description="Mutations: each takes one input object and returns a payload.")
-class Mutation(AuthMutation, RequestMutation):
+class Mutation(AuthMutation, RequestMutation, PartnerMutation):
     pass
 
 
 NODE_TYPES = [Street, Community, Grid, ResponsibilityField, Building, Resident, Department, StreetSection,
-              PartnerUnit, Category, Subcategory, User, Request]
+              PartnerUnit, Category, Subcategory, User, Request, CoTask, DualReport]
 
 graphql_core_shims.install()
 

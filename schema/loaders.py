@@ -26,6 +26,7 @@ from db.models import (
     UserScope,
 )
 from db.models import Assignment, Photo, Request, RequestReporter
+from db.models import CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReportService
 
 
 def _by_id(db: Database, table: Table) -> DataLoader[int, Any]:
@@ -79,3 +80,8 @@ class Loaders:
         self.assignments_of_request = _children(db, t(Assignment), "request_id")
         self.reporters_of_request = _children(db, t(RequestReporter), "request_id")
         self.photos_of_request = _children(db, t(Photo), "request_id")
+        self.co_task = _by_id(db, t(CoTask))
+        self.parts_of_task = _children(db, t(CoTaskPartner), "task_id")
+        self.requests_of_task = _children(db, t(CoTaskRequest), "task_id")
+        self.events_of_task = _children(db, t(CoTaskEvent), "task_id", "seq")
+        self.services_of_dual_report = _children(db, t(DualReportService), "dual_report_id", "served_on")

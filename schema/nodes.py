@@ -55,6 +55,14 @@ async def resolve_node(info: Info, gid: str) -> Any:
             return None
         row = await loaders.user.load(pk)
         return None if row is None else User.from_row(row)
+    if type_name == "CoTask":
+        from schema.api.partners import visible_task
+
+        return await visible_task(info, pk)
+    if type_name == "DualReport":
+        from schema.api.partners import visible_dual_report
+
+        return await visible_dual_report(info, pk)
     from resolvers.errors import BadUserInput
 
     other = ("Request", "RequestEvent")

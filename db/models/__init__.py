@@ -2,6 +2,7 @@
 
 from db.base import Base
 from db.models.audit import AuditEntry
+from db.models.partners import CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReport, DualReportService
 from db.models.people import Resident
 from db.models.requests import (
     Assignment,
@@ -20,6 +21,12 @@ from db.models.units import Department, PartnerUnit
 from db.models.users import User, UserScope
 
 __all__ = [
+    "CoTask",
+    "CoTaskEvent",
+    "CoTaskPartner",
+    "CoTaskRequest",
+    "DualReport",
+    "DualReportService",
     "Assignment",
     "Holiday",
     "HolidayYear",

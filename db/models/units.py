@@ -1,6 +1,8 @@
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, String
+from datetime import date
+
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -26,3 +28,7 @@ class PartnerUnit(Base):
     name: Mapped[str] = mapped_column(String(128))
     kind: Mapped[str] = mapped_column(String(24))
     community_id: Mapped[int] = mapped_column(ForeignKey("community.id"), index=True)
+    # What the unit brings to the community (resources, skills), in its own words.
+    services: Mapped[str] = mapped_column(Text, default="")
+    joined_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)

@@ -112,3 +112,4 @@ class EventKind(str, Enum):
     RATED = "RATED"
     OVERDUE = "OVERDUE"
     REPORTER_ADDED = "REPORTER_ADDED"
+    CO_TASK_LINKED = "CO_TASK_LINKED"  # a co-building task now answers this request

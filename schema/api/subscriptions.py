@@ -23,6 +23,7 @@ from schema.context import Info
 from schema.fanout import Interest
 from schema.ids import from_global_id
 from schema.live_log import LogItem, primed_loaders
+from schema.types.partners import CoTaskEvent
 from schema.types.requests import RequestEvent
 
 
@@ -60,8 +61,8 @@ async def _stream(info: Info, interest: Interest) -> AsyncGenerator[RequestEvent
         yield RequestEvent.from_row(item.event)
 
 
-@strawberry.type(description="Live events over WebSocket (graphql-transport-ws). Each yields an event envelope with its log `cursor`; pass the last cursor you saw as `after` to resume with no gap and no duplicate.")
-class Subscription:
+@strawberry.type(description="Live requests.")
+class RequestSubscription:
     @strawberry.subscription(description="Each new request you may see (the center's wall), filterable by street, community, category, scope.")
     async def request_created(self, info: Info, filter: RequestFilter | None = None, after: str | None = None) -> AsyncGenerator[RequestEvent, None]:
         interest = _interest(info, kinds={"SUBMITTED"}, filter=filter, request_id=None, after=after)
@@ -116,3 +117,20 @@ def _units_for(info: Info, unit_id: strawberry.ID | None) -> set[tuple[str, int]
     if pair not in own and actor.role not in (Role.CENTER_DISPATCHER, Role.DISTRICT_LEADER):
         raise Forbidden("不能订阅其他单位的待办", "You may not follow another unit's queue")
     return {pair}
+
+
+@strawberry.type(description="Live co-building tasks.")
+class PartnerSubscription:
+    @strawberry.subscription(description=(
+        "Every change of the co-building tasks you may see — for a partner, its own units' tasks only. Pass the last "
+        "`cursor` as `after` to resume with no gap and no duplicate (the tasks' log has cursors of its own)."))
+    async def co_task_updated(self, info: Info, after: str | None = None) -> AsyncGenerator[CoTaskEvent, None]:
+        from schema.api.partners import co_task_stream
+
+        async for event in co_task_stream(info, after):
+            yield event
+
+
+@strawberry.type(description="Live events over WebSocket (graphql-transport-ws). Each yields an event envelope with its log `cursor`; pass the last cursor you saw as `after` to resume with no gap and no duplicate.")
+class Subscription(RequestSubscription, PartnerSubscription):
+    pass

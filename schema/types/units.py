@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import date
+from typing import TYPE_CHECKING, Annotated, Any
 
 from enum import Enum
 
@@ -12,6 +13,9 @@ from schema.context import Info
 from schema.ids import to_global_id
 from schema.types.node import Node
 from schema.types.places import Community, Street
+
+if TYPE_CHECKING:
+    from schema.types.partners import PartnerContact
 
 
 @strawberry.type(description="区直部门 — one of the district's 64 departments.")
@@ -59,6 +63,9 @@ class PartnerUnit(Node):
     code: str
     name: str
     kind: PartnerKind
+    services: str = strawberry.field(description="What the unit brings to the community, in its own words.")
+    joined_on: date | None = strawberry.field(description="When it joined the big party committee.")
+    active: bool
     pk: strawberry.Private[int]
     community_pk: strawberry.Private[int]
 
@@ -66,8 +73,14 @@ class PartnerUnit(Node):
     def from_row(cls, row: Any) -> PartnerUnit:
         return cls(
             id=strawberry.ID(to_global_id("PartnerUnit", row.id)), pk=row.id, community_pk=row.community_id,
-            code=row.code, name=row.name, kind=PartnerKind(row.kind),
+            code=row.code, name=row.name, kind=PartnerKind(row.kind), services=row.services, joined_on=row.joined_on, active=row.active,
         )
+
+    @strawberry.field(description="Its sign-ins (role PARTNER); shown to the community, its street and the district only.")
+    async def contacts(self, info: Info) -> list[Annotated[PartnerContact, strawberry.lazy("schema.types.partners")]]:
+        from schema.types.partners import partner_contacts
+
+        return await partner_contacts(info, self.pk, self.community_pk)
 
     @strawberry.field(description="The community whose big party committee this unit belongs to.")
     async def community(self, info: Info) -> Community:

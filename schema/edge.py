@@ -22,7 +22,7 @@ log = logging.getLogger("ehuying.edge")
 async def write_unit(ctx: Context, *, keep_on: tuple[type[BaseException], ...] = ()) -> AsyncIterator[AsyncSession]:
     """`keep_on`: domain errors after which what was recorded is still committed (sign-in
     failures keep their counter and audit row); nothing else is ever committed half-way."""
-    async with ctx.db.sessions() as session:
+    async with ctx.db.write_turn(), ctx.db.sessions() as session:
         try:
             yield session
             committed = await events.flush_events(session)

@@ -16,7 +16,7 @@ log = logging.getLogger("ehuying.sweep")
 
 
 async def sweep_once(db: Database, bus: EventBus | None) -> int:
-    async with db.sessions() as session:
+    async with db.write_turn(), db.sessions() as session:
         marked = await sweep_overdue(session, utcnow())
         committed = await events.flush_events(session)
         await session.commit()

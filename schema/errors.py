@@ -41,12 +41,21 @@ def classify(error: GraphQLError) -> GraphQLError:
                 ext["code"] = "GRAPHQL_VALIDATION_FAILED"
             ext.setdefault("messageEn", msg)
         return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path, extensions=ext)
+    if error.path is None and _is_input_coercion(error.message):
+        # A variable the scalar could not parse (a malformed date, decimal, ID): graphql-core keeps
+        # the scalar's ValueError as original_error, but it is the client's input, not our fault.
+        return GraphQLError(error.message, error.nodes, error.source, error.positions, error.path,
+                            extensions={"code": "BAD_USER_INPUT", "messageEn": error.message})
     # Unexpected: log the real thing, show the client nothing of it.
     log.error("internal error at %s", error.path, exc_info=original)
     return GraphQLError(
         INTERNAL_ZH, error.nodes, error.source, error.positions, error.path,
         extensions={"code": "INTERNAL_SERVER_ERROR", "messageEn": INTERNAL_EN},
     )
+
+
+def _is_input_coercion(message: str) -> bool:
+    return message.startswith("Variable '$") or "got invalid value" in message or "has invalid value" in message
 
 
 class CodedErrors(SchemaExtension):

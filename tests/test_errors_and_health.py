@@ -75,3 +75,11 @@ async def test_health_and_readiness(http: Any) -> None:
     assert (await http.get("/healthz")).text == "ok"
     ready = await http.get("/readyz")
     assert ready.status_code == 200 and ready.json()["database"] == "up"
+
+
+async def test_a_malformed_scalar_variable_is_bad_user_input_not_an_internal_error(gql: Any, tokens: dict[str, str]) -> None:
+    """graphql-core keeps the scalar's ValueError as original_error; it is still the client's input."""
+    body = await gql.post("mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { request { id } } }",
+                          {"i": {"text": "路灯不亮", "channel": "HOTLINE", "occurredAt": "not-a-date"}}, token=tokens["dispatcher"])
+    assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
+    assert "not-a-date" in body["errors"][0]["extensions"]["messageEn"]

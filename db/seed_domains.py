@@ -18,3 +18,7 @@ SEEDERS: list[Seeder] = []
 from db.seed_partners import seed_partners  # noqa: E402
 
 SEEDERS.append(seed_partners)
+
+from db.seed_meetings import seed_meetings  # noqa: E402
+
+SEEDERS.append(seed_meetings)

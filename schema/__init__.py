@@ -21,6 +21,7 @@ from schema import graphql_core_shims
 from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify
 from schema.api.auth import AuthMutation
+from schema.api.meetings import MeetingMutation, MeetingQuery
 from schema.api.org import OrgQuery
 from schema.api.partners import PartnerMutation, PartnerQuery
 from schema.api.requests_mutation import RequestMutation
@@ -28,6 +29,7 @@ from schema.api.reports import ReportQuery
 from schema.api.requests_query import RequestQuery
 from schema.api.subscriptions import Subscription
 from schema.types.partners import CoTask, DualReport
+from schema.types.meetings import Meeting, MeetingFollowUp, MeetingTopic
 from schema.types.people import Resident
 from schema.types.places import Building, Community, Grid, ResponsibilityField, Street
 from schema.types.taxonomy import Category, Subcategory
@@ -36,17 +38,17 @@ from schema.types.requests import Request
 from schema.types.users import User
 
 @strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery):
+class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery, MeetingQuery):
     pass
 
 
 @strawberry.type(description="Mutations: each takes one input object and returns a payload.")
-class Mutation(AuthMutation, RequestMutation, PartnerMutation):
+class Mutation(AuthMutation, RequestMutation, PartnerMutation, MeetingMutation):
     pass
 
 
-NODE_TYPES = [Street, Community, Grid, ResponsibilityField, Building, Resident, Department, StreetSection,
-              PartnerUnit, Category, Subcategory, User, Request, CoTask, DualReport]
+NODE_TYPES = [Street, Community, Grid, ResponsibilityField, Building, Resident, Department, StreetSection, PartnerUnit, Category,
+              Subcategory, User, Request, CoTask, DualReport, Meeting, MeetingTopic, MeetingFollowUp]
 
 graphql_core_shims.install()
 

@@ -63,6 +63,10 @@ async def resolve_node(info: Info, gid: str) -> Any:
         from schema.api.partners import visible_dual_report
 
         return await visible_dual_report(info, pk)
+    if type_name in ("Meeting", "MeetingTopic", "MeetingFollowUp"):
+        from schema.types.meetings import resolve_meeting_node
+
+        return await resolve_meeting_node(info, type_name, pk)
     from resolvers.errors import BadUserInput
 
     other = ("Request", "RequestEvent")

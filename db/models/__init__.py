@@ -3,6 +3,7 @@
 from db.base import Base
 from db.models.audit import AuditEntry
 from db.models.partners import CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReport, DualReportService
+from db.models.meetings import Meeting, MeetingFollowUp, MeetingFollowUpNote, MeetingParticipant, MeetingTopic, MeetingTopicRequest
 from db.models.people import Resident
 from db.models.requests import (
     Assignment,
@@ -21,6 +22,12 @@ from db.models.units import Department, PartnerUnit
 from db.models.users import User, UserScope
 
 __all__ = [
+    "Meeting",
+    "MeetingFollowUp",
+    "MeetingFollowUpNote",
+    "MeetingParticipant",
+    "MeetingTopic",
+    "MeetingTopicRequest",
     "CoTask",
     "CoTaskEvent",
     "CoTaskPartner",

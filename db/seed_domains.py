@@ -22,3 +22,11 @@ SEEDERS.append(seed_partners)
 from db.seed_meetings import seed_meetings  # noqa: E402
 
 SEEDERS.append(seed_meetings)
+
+from db.seed_timebank import seed_timebank  # noqa: E402
+
+SEEDERS.append(seed_timebank)
+
+from db.seed_society import seed_society  # noqa: E402
+
+SEEDERS.append(seed_society)

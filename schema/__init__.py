@@ -27,7 +27,9 @@ from schema.api.partners import PartnerMutation, PartnerQuery
 from schema.api.requests_mutation import RequestMutation
 from schema.api.reports import ReportQuery
 from schema.api.requests_query import RequestQuery
+from schema.api.society import SocietyMutation, SocietyQuery
 from schema.api.subscriptions import Subscription
+from schema.api.timebank import TimeBankMutation, TimeBankQuery
 from schema.types.partners import CoTask, DualReport
 from schema.types.meetings import Meeting, MeetingFollowUp, MeetingTopic
 from schema.types.people import Resident
@@ -36,19 +38,22 @@ from schema.types.taxonomy import Category, Subcategory
 from schema.types.units import Department, PartnerUnit, StreetSection
 from schema.types.requests import Request
 from schema.types.users import User
+from schema.types.society import Fund, ServiceProject, SocialOrganisation
+from schema.types.timebank import CatalogueItem, ServiceRecord, TimeBankAccount, TimeBankEntry, Volunteer, VolunteerTeam
 
 @strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery, MeetingQuery):
+class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery, MeetingQuery, TimeBankQuery, SocietyQuery):
     pass
 
 
 @strawberry.type(description="Mutations: each takes one input object and returns a payload.")
-class Mutation(AuthMutation, RequestMutation, PartnerMutation, MeetingMutation):
+class Mutation(AuthMutation, RequestMutation, PartnerMutation, MeetingMutation, TimeBankMutation, SocietyMutation):
     pass
 
 
 NODE_TYPES = [Street, Community, Grid, ResponsibilityField, Building, Resident, Department, StreetSection, PartnerUnit, Category,
-              Subcategory, User, Request, CoTask, DualReport, Meeting, MeetingTopic, MeetingFollowUp]
+              Subcategory, User, Request, CoTask, DualReport, Meeting, MeetingTopic, MeetingFollowUp, Volunteer, VolunteerTeam,
+              TimeBankAccount, TimeBankEntry, CatalogueItem, ServiceRecord, SocialOrganisation, ServiceProject, Fund]
 
 graphql_core_shims.install()
 

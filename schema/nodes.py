@@ -63,10 +63,18 @@ async def resolve_node(info: Info, gid: str) -> Any:
         from schema.api.partners import visible_dual_report
 
         return await visible_dual_report(info, pk)
+    if type_name in ("SocialOrganisation", "ServiceProject", "Fund"):
+        from schema.types.society import resolve_society_node
+
+        return await resolve_society_node(info, type_name, pk)
     if type_name in ("Meeting", "MeetingTopic", "MeetingFollowUp"):
         from schema.types.meetings import resolve_meeting_node
 
         return await resolve_meeting_node(info, type_name, pk)
+    if type_name in ("Volunteer", "VolunteerTeam", "TimeBankAccount", "TimeBankEntry", "CatalogueItem", "ServiceRecord"):
+        from schema.types.timebank import resolve_timebank_node
+
+        return await resolve_timebank_node(info, type_name, pk)
     from resolvers.errors import BadUserInput
 
     other = ("Request", "RequestEvent")

@@ -464,7 +464,7 @@ async def test_street_officer_reads_his_streets_meetings_only(gql: Any, tokens: 
     assert await api.err(officer, "holdMeeting", {"meetingId": shengli["id"]}) == "FORBIDDEN"
 
 
-async def test_meeting_list_costs_the_same_statements_for_5_and_15(gql: Any, tokens: dict[str, str], count_statements: Any) -> None:
+async def test_meeting_list_costs_no_statement_per_meeting(gql: Any, tokens: dict[str, str], count_statements: Any) -> None:
     q = """query($n: Int!) { meetings(first: $n, filter: {state: CLOSED}) { edges { node { title community { name } street { name }
              participants { kind phone } attendedCount topics { outcome links { settled } followUps { state } } } } } }"""
     gql.token = tokens["district"]
@@ -474,4 +474,7 @@ async def test_meeting_list_costs_the_same_statements_for_5_and_15(gql: Any, tok
     with count_statements() as many:
         big = await gql.ok(q, {"n": 15})
     assert len(small["meetings"]["edges"]) == 5 and len(big["meetings"]["edges"]) == 15
-    assert five.count == many.count, many.statements
+    # No per-row queries: 10 more meetings would add ≥ 10 statements. A DataLoader batch can split
+    # in two when its loads land in different event-loop ticks (the per-operation read gate
+    # staggers them under load), hence the allowance of one.
+    assert many.count <= five.count + 1, many.statements

@@ -215,3 +215,28 @@ async def test_staff_submission_needs_a_building_in_scope(loop: Loop, db: Any) -
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
     hotline = await loop.submit("community", text="热线:居民反映小区路灯不亮", channel="HOTLINE", locationNote="福泰小区北门", contactName="赵敏", contactPhone="13700001111")
     assert hotline["request"]["state"] == "SUBMITTED"
+
+
+async def test_a_resource_request_goes_to_a_registered_volunteer_team_or_social_organisation(loop: Loop, db: Any) -> None:
+    from sqlalchemy import select
+
+    from db.models import Community, SocialOrganisation, VolunteerTeam
+    from schema.ids import to_global_id
+
+    async with db.read() as conn:
+        sanli = (await conn.execute(select(Community.id).where(Community.name == "三里桥社区"))).scalar_one()
+        other_team = (await conn.execute(select(VolunteerTeam.id).where(VolunteerTeam.community_id == sanli))).scalars().first()
+        org = (await conn.execute(select(SocialOrganisation.id, SocialOrganisation.name).where(SocialOrganisation.active.is_(True)))).first()
+    assert other_team is not None and org is not None  # demo data: teams and organisations exist
+    r = (await loop.submit(None, qrToken=await qr_token_in(db, "福泰社区", 12), text="独居老人需要上门助餐服务"))["request"]
+    p = await loop.ok("dispatcher", "triageRequest", {"id": r["id"], "scope": "PRIVATE", "subcategoryId": await sub(db, "助餐助浴")})
+    # Another community's team is refused; a request ID is not a team.
+    assert await loop.err("community", "assignPrivateRequest", {"id": p["id"], "kind": "RESOURCE", "unitKind": "VOLUNTEER_TEAM",
+                                                                 "unitId": to_global_id("VolunteerTeam", other_team)}, "AssignPrivateInput") == "BAD_USER_INPUT"
+    assert await loop.err("community", "assignPrivateRequest", {"id": p["id"], "kind": "RESOURCE", "unitKind": "SOCIAL_ORG",
+                                                                 "unitId": r["id"]}, "AssignPrivateInput") == "BAD_USER_INPUT"
+    a = await loop.ok("community", "assignPrivateRequest", {"id": p["id"], "kind": "RESOURCE", "unitKind": "SOCIAL_ORG",
+                                                            "unitId": to_global_id("SocialOrganisation", org.id)}, "AssignPrivateInput")
+    assert a["state"] == "DISPATCHED"
+    got = await loop.get("dispatcher", r["id"], "assignments { unitName unitId role status }")
+    assert got["assignments"] == [{"unitName": org.name, "unitId": to_global_id("SocialOrganisation", org.id), "role": "LEAD", "status": "PENDING"}]

@@ -16,12 +16,42 @@ from db.models.requests import (
     RequestEvent,
     RequestReporter,
 )
+from db.models.society import CommunityPartnership, Fund, ServiceProject, ServiceProjectEvent, SocialOrganisation
 from db.models.places import Building, Community, Grid, ResponsibilityField, Street, StreetSection
 from db.models.taxonomy import Category, Subcategory
 from db.models.units import Department, PartnerUnit
 from db.models.users import User, UserScope
+from db.models.volunteers import (
+    CatalogueItem,
+    Redemption,
+    ServiceParticipant,
+    ServiceRecord,
+    TimeBankAccount,
+    TimeBankEntry,
+    TimeBankLine,
+    TimeBankRate,
+    Volunteer,
+    VolunteerTeam,
+    VolunteerTeamMember,
+)
 
 __all__ = [
+    "CommunityPartnership",
+    "Fund",
+    "ServiceProject",
+    "ServiceProjectEvent",
+    "SocialOrganisation",
+    "CatalogueItem",
+    "Redemption",
+    "ServiceParticipant",
+    "ServiceRecord",
+    "TimeBankAccount",
+    "TimeBankEntry",
+    "TimeBankLine",
+    "TimeBankRate",
+    "Volunteer",
+    "VolunteerTeam",
+    "VolunteerTeamMember",
     "Meeting",
     "MeetingFollowUp",
     "MeetingFollowUpNote",

@@ -16,6 +16,7 @@ from db.models import Community, CoTask, CoTaskPartner
 from resolvers.access import require_actor
 from resolvers.actor import Actor
 from resolvers.errors import Forbidden
+from resolvers.community_scope import can_read_community, readable_communities  # noqa: F401 — part of this module's rules
 from resolvers.roles import Role, ScopeKind
 
 T = CoTask.__table__
@@ -50,32 +51,6 @@ def can_run_community(actor: Actor | None, community_id: int) -> Actor:
     if actor.role is Role.COMMUNITY_WORKER and community_id in actor.ids(ScopeKind.COMMUNITY):
         return actor
     raise Forbidden("只有本社区工作人员可以操作", "Only the community's own workers may do this")
-
-
-def can_read_community(actor: Actor | None, community: Any) -> bool:
-    """Partners' registers and dual reporting of a community: its workers, its street, the district."""
-    if actor is None:
-        return False
-    if actor.role in _READ_ALL:
-        return True
-    if actor.role is Role.COMMUNITY_WORKER:
-        return community.id in actor.ids(ScopeKind.COMMUNITY)
-    if actor.role is Role.STREET_OFFICER:
-        return community.street_id in actor.ids(ScopeKind.STREET)
-    return False
-
-
-def communities_readable(actor: Actor | None) -> ColumnElement[bool]:
-    """`can_read_community` as a WHERE clause over `community`."""
-    if actor is None:
-        return false()
-    if actor.role in _READ_ALL:
-        return true()
-    if actor.role is Role.COMMUNITY_WORKER:
-        return C.c.id.in_(actor.ids(ScopeKind.COMMUNITY))
-    if actor.role is Role.STREET_OFFICER:
-        return C.c.street_id.in_(actor.ids(ScopeKind.STREET))
-    return false()
 
 
 def partner_units_of(actor: Actor) -> frozenset[int]:

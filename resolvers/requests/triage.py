@@ -139,6 +139,11 @@ async def assign_private(
         if request.grid_id is None:
             raise BadUserInput("该诉求没有网格", "The request has no grid")
         unit_id = request.grid_id
+    if unit_kind in (UnitKind.VOLUNTEER_TEAM, UnitKind.SOCIAL_ORG) and unit_id is not None:
+        # A registered team of this community, or an active social organisation: linked by id,
+        # named as registered unless the caller names the people going.
+        registered = await _registered_name(session, request, unit_kind, unit_id)
+        assignee_label = assignee_label or registered
     label = require_text(assignee_label, "承办人", "assigneeLabel", 64) if unit_kind is not UnitKind.GRID else (assignee_label or "网格员")
     now = utcnow()
     policy = await deadlines.policy_for(session, request.subcategory_id)
@@ -150,6 +155,20 @@ async def assign_private(
                data={"kind": kind.value, "unitKind": unit_kind.value, "assignee": label,
                      "units": [{"kind": unit_kind.value, "id": unit_id or 0, "name": label, "role": "LEAD"}]})
     return request
+
+
+async def _registered_name(session: AsyncSession, request: Request, unit_kind: UnitKind, unit_id: int) -> str:
+    from db.models import SocialOrganisation, VolunteerTeam
+
+    if unit_kind is UnitKind.VOLUNTEER_TEAM:
+        team = await session.get(VolunteerTeam, unit_id)
+        if team is None or team.community_id != request.community_id:
+            raise BadUserInput("须为本社区的志愿服务队", "Give a volunteer team of the request's community", field="unitId")
+        return team.name
+    org = await session.get(SocialOrganisation, unit_id)
+    if org is None or not org.active:
+        raise BadUserInput("须为在册且有效的社会组织", "Give a registered, active social organisation", field="unitId")
+    return org.name
 
 
 async def _replace_assignment(session: AsyncSession, request: Request, unit_kind: UnitKind, unit_id: int | None,

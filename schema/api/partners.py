@@ -17,7 +17,7 @@ from db.models import DualReport as DualReportModel
 from resolvers.access import require_actor
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.partners import cobuilding, register
-from resolvers.partners.access import can_read_community, communities_readable, tasks_visible
+from resolvers.partners.access import readable_communities, tasks_visible
 from schema.context import Info
 from schema.edge import write_unit
 from schema.ids import from_global_id
@@ -50,7 +50,7 @@ async def visible_task(info: Info, task_id: int) -> CoTask | None:
 async def visible_dual_report(info: Info, report_id: int) -> DualReport | None:
     async with info.context.db.read() as conn:
         row = (await conn.execute(select(D).where(D.c.id == report_id, D.c.community_id.in_(
-            select(C.c.id).where(communities_readable(info.context.actor)))))).first()
+            select(C.c.id).where(readable_communities(info.context.actor)))))).first()
     return DualReport.from_row(row) if row is not None else None
 
 
@@ -95,7 +95,7 @@ class PartnerQuery:
     async def dual_reports(self, info: Info, filter: DualReportFilter | None = None, first: int | None = None,
                            after: str | None = None) -> Connection[DualReport]:
         actor = require_actor(info.context.actor)
-        stmt = select(D).where(D.c.community_id.in_(select(C.c.id).where(communities_readable(actor))))
+        stmt = select(D).where(D.c.community_id.in_(select(C.c.id).where(readable_communities(actor))))
         if filter is not None:
             if (cid := _pk(filter.community_id, "Community")) is not None:
                 stmt = stmt.where(D.c.community_id == cid)

@@ -88,6 +88,9 @@ class AssignPrivateInput:
     id: strawberry.ID
     kind: PrivateKindEnum
     unit_kind: UnitKindEnum
+    unit_id: strawberry.ID | None = strawberry.field(default=None, description=(
+        "For RESOURCE: a VolunteerTeam of the request's community or a SocialOrganisation, linked by its ID "
+        "(then `assigneeLabel` defaults to its name)."))
     assignee_label: str = ""
     version: int | None = None
     note: str = ""
@@ -164,6 +167,15 @@ def _rid(gid: strawberry.ID) -> int:
     return from_global_id(gid, "Request")[1]
 
 
+def _private_unit(gid: strawberry.ID | None, kind: UnitKind) -> int | None:
+    if gid is None:
+        return None
+    expected = {UnitKind.VOLUNTEER_TEAM: "VolunteerTeam", UnitKind.SOCIAL_ORG: "SocialOrganisation"}.get(kind)
+    if expected is None:
+        raise BadUserInput("该类承办单位不需指定 unitId", "unitId is only for VOLUNTEER_TEAM and SOCIAL_ORG", field="unitId")
+    return from_global_id(gid, expected)[1]
+
+
 def _unit(u: UnitInput) -> UnitRef:
     type_name, pk = from_global_id(u.id)
     if type_name not in _UNIT_TYPES:
@@ -221,7 +233,8 @@ class RequestMutation:
     @strawberry.mutation(description="私事指派 (COMMUNITY_WORKER, GRID_WORKER).")
     async def assign_private_request(self, info: Info, input: AssignPrivateInput) -> RequestPayload:
         return await _step(info, triage.assign_private, _rid(input.id), kind=PrivateKind(input.kind.value),
-                           unit_kind=UnitKind(input.unit_kind.value), assignee_label=input.assignee_label, version=input.version, note=input.note)
+                           unit_kind=UnitKind(input.unit_kind.value), unit_id=_private_unit(input.unit_id, UnitKind(input.unit_kind.value)),
+                           assignee_label=input.assignee_label, version=input.version, note=input.note)
 
     @strawberry.mutation(description="派单 (CENTER_DISPATCHER): a MAJOR request to a lead unit with optional co-handlers.")
     async def dispatch_request(self, info: Info, input: DispatchRequestInput) -> RequestPayload:

@@ -57,7 +57,7 @@ class Reporter:
 class Assignment:
     unit_kind: UnitKind
     unit_name: str = strawberry.field(description="The unit's or assignee's name, e.g. 区城市管理局.")
-    unit_id: strawberry.ID | None = strawberry.field(description="Global ID of the unit, when it is an organisational unit.")
+    unit_id: strawberry.ID | None = strawberry.field(description="Global ID of the unit, when it is an organisational unit, a registered volunteer team or a social organisation.")
     role: str = strawberry.field(description="LEAD (牵头) or CO (协办).")
     round: int = strawberry.field(description="1 first dispatch, 2 the street's second dispatch (二次分流), 3 the district's decision.")
     status: str = strawberry.field(description="PENDING, ACCEPTED, DISPUTED or DONE.")
@@ -70,7 +70,8 @@ class Assignment:
 
     @classmethod
     def from_row(cls, row: Any) -> Assignment:
-        type_name = {"DEPARTMENT": "Department", "STREET": "Street", "SECTION": "StreetSection", "COMMUNITY": "Community", "GRID": "Grid"}.get(row.unit_kind)
+        type_name = {"DEPARTMENT": "Department", "STREET": "Street", "SECTION": "StreetSection", "COMMUNITY": "Community", "GRID": "Grid",
+                     "VOLUNTEER_TEAM": "VolunteerTeam", "SOCIAL_ORG": "SocialOrganisation"}.get(row.unit_kind)
         return cls(
             unit_kind=vocab.UnitKind(row.unit_kind), unit_name=row.assignee_label,
             unit_id=strawberry.ID(to_global_id(type_name, row.unit_id)) if type_name and row.unit_id else None,

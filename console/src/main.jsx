@@ -13,10 +13,12 @@ import Wall from './pages/Wall.jsx';
 import UnitView from './pages/UnitView.jsx';
 import Resident from './pages/Resident.jsx';
 import Track from './pages/Track.jsx';
+import Partner from './pages/Partner.jsx';
+import Community, { CommunityNav } from './pages/Community.jsx';
 
 const Explorer = lazy(() => import('./pages/Explorer.jsx'));
 
-function Home() {
+function Home({ communityTab = null }) {
   const [session, setSessionState] = useState(getSession);
   const [notice, setNotice] = useState('');
 
@@ -40,6 +42,16 @@ function Home() {
   if (role === 'CENTER_DISPATCHER' || role === 'DISTRICT_LEADER') {
     return <Wall session={session} onSignOut={signOut} readOnly={role !== 'CENTER_DISPATCHER'} />;
   }
+  if (role === 'PARTNER') return <Partner session={session} onSignOut={signOut} />;
+  if (role === 'COMMUNITY_WORKER') {
+    if (communityTab) return <Community session={session} onSignOut={signOut} tab={communityTab} />;
+    return (
+      <>
+        <CommunityNav current="queue" />
+        <UnitView session={session} onSignOut={signOut} />
+      </>
+    );
+  }
   return <UnitView session={session} onSignOut={signOut} />;
 }
 
@@ -62,6 +74,7 @@ function App() {
     document.body.dataset.page = parts[0] || 'home';
   }, [parts[0]]);
   if (parts.length === 0 || (parts[0] === 'login' && parts.length === 1)) return <Home />;
+  if (parts[0] === 'community' && parts.length <= 2) return <Home communityTab={parts[1] || 'partners'} />;
   if (parts[0] === 'qr' && parts.length === 2) return <Resident token={parts[1]} />;
   if (parts[0] === 'track' && parts.length <= 2) return <Track code={parts[1] || ''} />;
   if (parts[0] === 'explorer' && parts.length === 1) {

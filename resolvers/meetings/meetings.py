@@ -27,21 +27,17 @@ from db.models import (
 )
 from resolvers.actor import Actor
 from resolvers.calendar import LOCAL_TZ
-from resolvers.errors import BadUserInput, Conflict, DomainError, InvalidTransition, NotFound
+from resolvers.errors import BadUserInput, Conflict, InvalidTransition, NotFound
 from resolvers.meetings.access import require_run
 from resolvers.meetings.vocab import KIND_ZH, STATE_ZH, FollowUpState, MeetingKind, MeetingState, ParticipantKind, TopicOutcome
 from resolvers.requests import handling
-from resolvers.requests.common import STATE_ZH as REQUEST_STATE_ZH
 from resolvers.requests.common import require_text
-from resolvers.requests.dispatch import my_assignment
-from resolvers.requests.vocab import State
 
 SUNSHINE_DAY = 17
 DEFAULT_HOUR = time(9, 0)  # 上午九点, local time
 PHONE = re.compile(r"^\+?[0-9][0-9\- ]{4,18}[0-9]$")
 MAX_TOPIC_REQUESTS = 100
 MAX_PARTICIPANTS = 200
-RESOLVABLE = (State.ACCEPTED.value, State.IN_PROGRESS.value, State.REOPENED.value)
 
 
 # ---------------------------------------------------------------- the 17th
@@ -362,7 +358,7 @@ async def decide_topic(session: AsyncSession, actor: Actor | None, topic_id: int
         for link in links:
             request = await session.get(Request, link.request_id)
             assert request is not None
-            why = await _why_not_resolvable(session, actor, request)
+            why = await handling.why_not_resolvable(session, actor, request)
             if why is not None:
                 link.settle_note = why[0][:200]
                 decision.unsettled.append(Unsettled(request, *why))
@@ -372,18 +368,6 @@ async def decide_topic(session: AsyncSession, actor: Actor | None, topic_id: int
             decision.settled.append(request)
     await _touch(session, meeting)
     return decision
-
-
-async def _why_not_resolvable(session: AsyncSession, actor: Actor, request: Request) -> tuple[str, str] | None:
-    if request.state not in RESOLVABLE:
-        return (f"诉求处于“{REQUEST_STATE_ZH[request.state]}”状态,不由议事会办结", f"The request is {request.state}; the meeting does not resolve it")
-    if actor.role not in handling.HANDLERS:
-        return ("只有承办的社区工作人员才能办结该诉求", "Only the community worker handling it may resolve the request")
-    try:
-        await my_assignment(session, actor, request, lead_only=True)
-    except DomainError:
-        return ("该诉求不由本社区承办", "The request is not handled by the community")
-    return None
 
 
 # ---------------------------------------------------------------- follow-up of agreed actions

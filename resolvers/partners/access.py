@@ -16,21 +16,20 @@ from db.models import Community, CoTask, CoTaskPartner
 from resolvers.access import require_actor
 from resolvers.actor import Actor
 from resolvers.errors import Forbidden
-from resolvers.community_scope import can_read_community, readable_communities  # noqa: F401 — part of this module's rules
+from resolvers.community_scope import READ_ALL, can_read_community, readable_communities  # noqa: F401 — part of this module's rules
 from resolvers.roles import Role, ScopeKind
 
 T = CoTask.__table__
 TP = CoTaskPartner.__table__
 C = Community.__table__
 
-_READ_ALL = {Role.CENTER_DISPATCHER, Role.DISTRICT_LEADER, Role.ADMIN}
 
 
 def tasks_visible(actor: Actor | None) -> ColumnElement[bool]:
     """A WHERE clause over `co_task` for the tasks the actor may see."""
     if actor is None:
         return false()
-    if actor.role in _READ_ALL:
+    if actor.role in READ_ALL:
         return true()
     if actor.role is Role.PARTNER:
         units = actor.ids(ScopeKind.PARTNER)

@@ -21,11 +21,10 @@ from db.base import utcnow
 from db.models import CoTask, CoTaskPartner, CoTaskRequest, PartnerUnit, Request
 from resolvers import events
 from resolvers.actor import Actor
-from resolvers.errors import BadUserInput, Conflict, DomainError, Forbidden, InvalidTransition, NotFound
+from resolvers.errors import BadUserInput, Conflict, Forbidden, InvalidTransition, NotFound
 from resolvers.partners.access import can_run_community, partner_units_of
 from resolvers.requests import handling
 from resolvers.requests.common import move, require_text
-from resolvers.requests.dispatch import my_assignment
 from resolvers.requests.vocab import State
 from resolvers.access import require_actor
 from resolvers.roles import Role
@@ -213,24 +212,13 @@ async def complete(session: AsyncSession, actor: Actor | None, task_id: int, *, 
         linked = (await session.execute(select(CoTaskRequest.request_id).where(CoTaskRequest.task_id == task.id).order_by(CoTaskRequest.id))).scalars()
         for rid in list(linked):
             request = await session.get(Request, rid)
-            why = await _why_not_resolvable(session, actor, request)
+            why = await handling.why_not_resolvable(session, actor, request)
             if why is not None:
-                done.not_resolved.append((rid, why))
+                done.not_resolved.append((rid, f"{why[0]}({why[1]})"))
                 continue
             await handling.resolve(session, actor, rid, resolution=f"共建任务“{task.title}”完成:{task.result}")
             done.resolved.append(rid)
     return done
-
-
-async def _why_not_resolvable(session: AsyncSession, actor: Actor, request: Request) -> str | None:
-    """Checked before resolving, so nothing is written for a request this caller cannot resolve."""
-    if State(request.state) not in (State.ACCEPTED, State.IN_PROGRESS, State.REOPENED):
-        return f"诉求处于 {request.state} 状态 / the request is {request.state}"
-    try:
-        await my_assignment(session, actor, request, lead_only=True)
-    except DomainError:
-        return "您不是该诉求的承办人 / you are not handling this request"
-    return None
 
 
 async def cancel(session: AsyncSession, actor: Actor | None, task_id: int, *, reason: str, version: int | None = None) -> CoTask:

@@ -47,6 +47,23 @@ async def resolve(session: AsyncSession, actor: Actor | None, request_id: int, *
     return request
 
 
+async def why_not_resolvable(session: AsyncSession, actor: Actor, request: Request) -> tuple[str, str] | None:
+    """Why `actor` cannot resolve `request` now, as (Chinese, English), or None when it can.
+    Asked before resolving as a consequence of something else (a co-building task completed, a
+    deliberation agreed), so that nothing is written for a request the caller does not handle."""
+    from resolvers.requests.common import STATE_ZH
+
+    if State(request.state) not in (State.ACCEPTED, State.IN_PROGRESS, State.REOPENED):
+        return (f"诉求处于“{STATE_ZH[request.state]}”状态,不能由此办结", f"The request is {request.state}; it cannot be resolved from here")
+    if actor.role not in HANDLERS:
+        return ("只有承办该诉求的工作人员才能办结", "Only those handling the request may resolve it")
+    try:
+        await my_assignment(session, actor, request, lead_only=True)
+    except Forbidden:
+        return ("该诉求不由您的单位承办", "The request is not handled by your unit")
+    return None
+
+
 async def close(session: AsyncSession, actor: Actor | None, request_id: int, *, note: str = "", version: int | None = None) -> Request:
     actor = require_actor_role(actor, Role.CENTER_DISPATCHER)
     request = await load(session, request_id, version)

@@ -21,6 +21,7 @@ from schema import graphql_core_shims
 from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify
 from schema.api.auth import AuthMutation
+from schema.api.kpi import KpiQuery
 from schema.api.meetings import MeetingMutation, MeetingQuery
 from schema.api.org import OrgQuery
 from schema.api.partners import PartnerMutation, PartnerQuery
@@ -42,7 +43,7 @@ from schema.types.society import Fund, ServiceProject, SocialOrganisation
 from schema.types.timebank import CatalogueItem, ServiceRecord, TimeBankAccount, TimeBankEntry, Volunteer, VolunteerTeam
 
 @strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery, MeetingQuery, TimeBankQuery, SocietyQuery):
+class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery, MeetingQuery, TimeBankQuery, SocietyQuery, KpiQuery):
     pass
 
 

@@ -24,6 +24,7 @@ an empty `ReportScope()` sees nothing.
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -145,6 +146,24 @@ class Column:
 
 
 @dataclass
+class Table:
+    """A further table of a report: its own title, columns and rows (and no totals)."""
+
+    key: str
+    title: str
+    columns: list[Column]
+    rows: list[dict[str, Any]]
+    sheet_title: str = ""
+
+    @property
+    def sheet_name(self) -> str:
+        name = self.sheet_title or self.title
+        for ch in "[]:*?/\\":
+            name = name.replace(ch, "-")
+        return name.strip("'")[:31] or "table"
+
+
+@dataclass
 class Report:
     """A finished report: a title, its local period as UTC instants, a table and a totals row."""
 
@@ -161,6 +180,9 @@ class Report:
     # The instant the figures describe (e.g. a past week's end, or now for the running week).
     as_of: datetime | None = None
     generated_at: datetime = field(default_factory=utcnow)
+    # Further tables of the same period (the league table and the overdue items per unit, added
+    # by `add_league_tables`); the Excel export writes each on a sheet of its own.
+    tables: list[Table] = field(default_factory=list)
 
     @property
     def sheet_name(self) -> str:
@@ -899,3 +921,156 @@ async def quarterly_summary(conn: AsyncConnection, year: int, quarter: int, *, s
         sheet_title=f"季度总结 {year}Q{quarter}",
         as_of=None,
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# League tables (SPEC §7, 台账式管理): per-unit KPI ranking and the overdue (挂牌督办) items per unit,
+# for the period of any of the four reports.
+
+_LEAGUE_COLUMNS = [
+    Column("rank", "名次", "int", label_en="Rank"),
+    Column("unit_kind", "单位类型", label_en="Unit kind", labels=UNIT_KIND_ZH),
+    Column("unit", "单位", label_en="Unit"),
+    Column("score", "考核得分", "int", label_en="KPI score"),
+    Column("deducted", "扣分", "int", label_en="Points deducted"),
+    Column("late_responses", "响应不及时", "int", label_en="Late responses"),
+    Column("refused_resolutions", "解决不合理", "int", label_en="Resolutions refused"),
+    Column("unsatisfied_ratings", "群众不满意", "int", label_en="Unsatisfied ratings"),
+    Column("response_rate", "响应率", "percent", label_en="Response rate"),
+    Column("acceptance_rate", "承办率", "percent", label_en="Acceptance rate"),
+    Column("completion_rate", "办结率", "percent", label_en="Completion rate"),
+    Column("satisfaction_rate", "满意率", "percent", label_en="Satisfaction rate"),
+    Column("overdue_items", "挂牌督办件数", "int", label_en="Overdue items"),
+]
+_OVERDUE_COLUMNS = [
+    Column("unit_kind", "单位类型", label_en="Unit kind", labels=UNIT_KIND_ZH),
+    Column("unit", "责任单位", label_en="Responsible unit"),
+    Column("tracking_code", "查询码", label_en="Tracking code"),
+    Column("title", "诉求标题", label_en="Title"),
+    Column("state", "当前状态", label_en="State now", labels=STATE_ZH),
+    Column("due_kind", "超期环节", label_en="Deadline missed", labels=DUE_KIND_ZH),
+    Column("overdue_at", "挂牌时间", "datetime", label_en="Overdue since"),
+    Column("times", "超期次数", "int", label_en="Times overdue"),
+]
+
+
+def _league_unit_ids(scope: ReportScope | None, kind: str, section_street: Mapping[int, int]) -> set[int] | None:
+    """The KPI units of `kind` a scope may rank: all (None) district-wide; a department its own;
+    a street its street and sections; a community none."""
+    if scope is None:
+        return None
+    if kind == UnitKind.DEPARTMENT.value:
+        return set(scope.department_ids)
+    if kind == UnitKind.STREET.value:
+        return set(scope.street_ids)
+    return set(scope.section_ids) | set(section_street)
+
+
+async def _overdue_by_unit(conn: AsyncConnection, report: Report, unit_scope: _UnitScope, now: datetime) -> dict[UnitKey, list[dict[str, Any]]]:
+    """挂牌督办 items per responsible unit. For the daily list: its items overdue now, charged to
+    the unit the request waits on now. For the other reports: every request with an OVERDUE event
+    in the period, charged (per event) like the monthly report, with the first time and the count."""
+    start, end = report.period_start, report.period_end
+    cols = (R.c.id, R.c.tracking_code, R.c.title, R.c.state, R.c.scope, R.c.street_id, R.c.community_id)
+    per_unit: dict[UnitKey, dict[int, dict[str, Any]]] = defaultdict(dict)
+    if report.kind == "daily_followup":
+        ids = sorted({row["request_id"] for row in report.rows if (row.get("overdue_hours") or 0) > 0})
+        if not ids:
+            return {}
+        reqs = (await conn.execute(select(*cols, R.c.due_at, R.c.due_kind).where(R.c.id.in_(ids)))).all()
+        leads = await _leads_by_request(conn, select(R.c.id).where(R.c.id.in_(ids)))
+        for r in reqs:
+            key = _responsible(r.state, r, leads.get(r.id, []), now)
+            if unit_scope.allows(r.street_id, r.community_id, key[0], key[1]):
+                per_unit[key][r.id] = {"request": r, "due_kind": r.due_kind, "overdue_at": r.due_at, "times": 1}
+    else:
+        in_period = (E.c.kind == EventKind.OVERDUE.value) & (E.c.at >= start) & (E.c.at < end)
+        events = (await conn.execute(
+            select(*cols, E.c.at, E.c.to_state, E.c.data).select_from(E.join(R, R.c.id == E.c.request_id))
+            .where(in_period).order_by(E.c.seq)
+        )).all()
+        leads = await _leads_by_request(conn, select(E.c.request_id).where(in_period))
+        for ev in events:
+            key = _responsible(ev.to_state, ev, leads.get(ev.id, []), ev.at)
+            if not unit_scope.allows(ev.street_id, ev.community_id, key[0], key[1]):
+                continue
+            entry = per_unit[key].get(ev.id)
+            if entry is None:
+                try:
+                    due_kind = json.loads(ev.data or "{}").get("dueKind")
+                except ValueError:
+                    due_kind = None
+                per_unit[key][ev.id] = {"request": ev, "due_kind": due_kind, "overdue_at": ev.at, "times": 1}
+            else:
+                entry["times"] += 1
+    out: dict[UnitKey, list[dict[str, Any]]] = {}
+    for key, items in per_unit.items():
+        out[key] = sorted(items.values(), key=lambda i: (i["overdue_at"] or now, i["request"].tracking_code))
+    return out
+
+
+async def add_league_tables(conn: AsyncConnection, report: Report, *, scope: ReportScope | None = None,
+                            now: datetime | None = None) -> Report:
+    """Add to `report` (any of the four) two tables for its period, within `scope`:
+
+    * ``league`` 单位排行榜 — every department, street and street section (those the scope may
+      rank) with any KPI figure, deduction or overdue item in the period, ranked by
+      `resolvers.kpi.formulas.league_ranks` (KPI score high to low; on an equal score fewer
+      overdue items first; equal on both share a rank). The KPI columns are exactly those of
+      `departmentKpis` for the same period (``resolvers.kpi.formulas``); ``overdue_items`` 挂牌督办件数
+      counts the unit's rows in the second table.
+    * ``overdue_by_unit`` 挂牌督办事项(按单位) — the overdue items of the period per responsible unit
+      (any unit, the center and the district included), units with most items first.
+
+    Rows keep ``unit_id`` and ``request_id`` for drilling down.
+    """
+    from resolvers.kpi.formulas import LeagueEntry, league_ranks, shown
+    from resolvers.kpi.gather import KPI_UNIT_KINDS, gather, units_of
+
+    now = _aware_utc(now or utcnow())
+    start, end = report.period_start, report.period_end
+    unit_scope = await _UnitScope.load(conn, scope)
+    overdue = await _overdue_by_unit(conn, report, unit_scope, now)
+
+    rows_by_key: dict[UnitKey, dict[str, Any]] = {}
+    entries = []
+    for kind in KPI_UNIT_KINDS:
+        ids = _league_unit_ids(scope, kind, unit_scope.section_street)
+        if ids is not None and not ids:
+            continue
+        units = await units_of(conn, kind, ids)
+        facts = await gather(conn, units, start, end)
+        for unit, k in facts.kpis(now):
+            key: UnitKey = (kind, unit.id, "")
+            n_overdue = len(overdue.get(key, []))
+            rates = (k.response, k.acceptance, k.completion, k.satisfaction)
+            if not (any(r.items for r in rates) or k.deductions or n_overdue):
+                continue
+            rows_by_key[key] = {
+                "unit_kind": kind, "unit_id": unit.id, "unit": unit.name, "score": k.score, "deducted": k.deducted,
+                "late_responses": k.count("LATE_RESPONSE"), "refused_resolutions": k.count("REFUSED_RESOLUTION"),
+                "unsatisfied_ratings": k.count("UNSATISFIED_RATING"),
+                "response_rate": shown(k.response.value), "acceptance_rate": shown(k.acceptance.value),
+                "completion_rate": shown(k.completion.value), "satisfaction_rate": shown(k.satisfaction.value),
+                "overdue_items": n_overdue,
+            }
+            entries.append(LeagueEntry(key, unit.name, k.score, n_overdue))
+    league = [{"rank": e.rank, **rows_by_key[e.key]} for e in league_ranks(entries)]  # type: ignore[index]
+
+    names = await _org_names(conn, [(k[0], k[1]) for k in overdue])
+    overdue_rows = []
+    for key in sorted(overdue, key=lambda k: (-len(overdue[k]), _unit_label(k, names), k[0], k[1])):
+        label = _unit_label(key, names)
+        for item in overdue[key]:
+            r = item["request"]
+            overdue_rows.append({
+                "unit_kind": key[0], "unit_id": key[1], "unit": label, "request_id": r.id, "tracking_code": r.tracking_code,
+                "title": r.title, "state": r.state, "due_kind": item["due_kind"], "overdue_at": _local(item["overdue_at"]),
+                "times": item["times"],
+            })
+    suffix = report.period_label or ""
+    report.tables = [
+        Table("league", "单位排行榜·考核得分与挂牌督办", list(_LEAGUE_COLUMNS), league, sheet_title=f"单位排行 {suffix}"),
+        Table("overdue_by_unit", "挂牌督办事项(按责任单位)", list(_OVERDUE_COLUMNS), overdue_rows, sheet_title=f"挂牌督办 {suffix}"),
+    ]
+    return report

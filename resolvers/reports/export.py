@@ -28,7 +28,7 @@ from openpyxl.utils import get_column_letter
 from resolvers.calendar import LOCAL_TZ
 from resolvers.reports.cadence import Column, Report
 
-__all__ = ["csv_rows", "to_csv", "to_xlsx", "CSV_CONTENT_TYPE", "XLSX_CONTENT_TYPE"]
+__all__ = ["csv_rows", "table_rows", "to_csv", "to_xlsx", "CSV_CONTENT_TYPE", "XLSX_CONTENT_TYPE"]
 
 CSV_CONTENT_TYPE = "text/csv; charset=utf-8"
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -70,6 +70,16 @@ def _text(column: Column, value: Any) -> str:
     if text.startswith(_FORMULA_START):
         text = "'" + text
     return text
+
+
+def table_rows(columns: list[Column], rows: list[dict[str, Any]], totals: dict[str, Any] | None = None) -> list[list[str]]:
+    """Any table as CSV text cells: the Chinese header, the rows, then the totals if any."""
+    out = [[c.label_zh for c in columns]]
+    for row in rows:
+        out.append([_text(c, row.get(c.key)) for c in columns])
+    if totals:
+        out.append([_text(c, totals.get(c.key)) for c in columns])
+    return out
 
 
 def csv_rows(report: Report) -> list[list[str]]:
@@ -174,19 +184,9 @@ def _write(ws: Any, styles: _Styles, row: int, col: int, column: Column, value: 
     return cell
 
 
-def to_xlsx(report: Report) -> bytes:
-    wb = Workbook()
-    ws = wb.active
-    ws.title = report.sheet_name
-    wb.properties.title = report.title
-    wb.properties.creator = "e呼应"
-    cols = report.columns
+def _sheet(ws: Any, styles: _Styles, heading: str, cols: list[Column], rows: list[dict[str, Any]], totals: dict[str, Any] | None) -> None:
     ncols = max(len(cols), 1)
     last = get_column_letter(ncols)
-
-    heading = report.heading
-    if report.as_of is not None:
-        heading += f"  数据截至 {_local_naive(report.as_of).strftime(_DATETIME_TEXT)}"
     title = ws.cell(row=1, column=1, value=heading)
     title.data_type = "s"
     title.font = Font(bold=True, size=13)
@@ -203,17 +203,16 @@ def to_xlsx(report: Report) -> bytes:
         cell.border = _BORDER
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
 
-    styles = _Styles(wb)
     r = 3
-    for row in report.rows:
+    for row in rows:
         for j, c in enumerate(cols, start=1):
             cell = _write(ws, styles, r, j, c, row.get(c.key))
             widths[j - 1] = max(widths[j - 1], _display_width(cell.value, c))
         r += 1
     last_data_row = r - 1
-    if report.totals:
+    if totals:
         for j, c in enumerate(cols, start=1):
-            cell = _write(ws, styles, r, j, c, report.totals.get(c.key), totals=True)
+            cell = _write(ws, styles, r, j, c, totals.get(c.key), totals=True)
             widths[j - 1] = max(widths[j - 1], _display_width(cell.value, c))
 
     for j, width in enumerate(widths, start=1):
@@ -225,6 +224,34 @@ def to_xlsx(report: Report) -> bytes:
     ws.page_setup.fitToWidth = 1
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
+
+
+def to_xlsx(report: Report) -> bytes:
+    """The report on its first (active) sheet; each further table (`Report.tables`: the league
+    table, the overdue items per unit) on a sheet of its own, with the same period in its title."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = report.sheet_name
+    wb.properties.title = report.title
+    wb.properties.creator = "e呼应"
+    heading = report.heading
+    if report.as_of is not None:
+        heading += f"  数据截至 {_local_naive(report.as_of).strftime(_DATETIME_TEXT)}"
+    styles = _Styles(wb)
+    _sheet(ws, styles, heading, report.columns, report.rows, report.totals)
+    used = {ws.title}
+    for table in report.tables:
+        name = table.sheet_name
+        n = 2
+        while name in used:
+            suffix = f" ({n})"
+            name = table.sheet_name[: 31 - len(suffix)] + suffix
+            n += 1
+        used.add(name)
+        extra = wb.create_sheet(title=name)
+        period = f"({report.period_label},北京时间)" if report.period_label else ""
+        _sheet(extra, styles, f"{table.title}{period}", table.columns, table.rows, None)
+    wb.active = 0
 
     buf = io.BytesIO()
     wb.save(buf)

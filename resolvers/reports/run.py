@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.base import utcnow
 from resolvers.actor import Actor
 from resolvers.errors import BadUserInput, Forbidden
-from resolvers.reports.cadence import Report, ReportScope, daily_followup, monthly_supervision, quarterly_summary, weekly_dispatch
+from resolvers.reports.cadence import Report, ReportScope, add_league_tables, daily_followup, monthly_supervision, quarterly_summary, weekly_dispatch
 from resolvers.roles import Role
 
 KINDS = ("DAILY_FOLLOWUP", "WEEKLY_DISPATCH", "MONTHLY_SUPERVISION", "QUARTERLY_SUMMARY")
@@ -31,11 +31,18 @@ async def run_report(conn: AsyncConnection, actor: Actor | None, req: ReportRequ
     if actor is None or actor.role not in READERS:
         raise Forbidden("无权查看跟踪问效报表", "You may not read the follow-up reports")
     scope = ReportScope.for_actor(actor)
+    now = utcnow()
+    report = await _base_report(conn, req, scope, now)
+    # Every cadence report carries the per-unit league table and the overdue items per unit.
+    return await add_league_tables(conn, report, scope=scope, now=now)
+
+
+async def _base_report(conn: AsyncConnection, req: ReportRequest, scope: ReportScope | None, now: datetime) -> Report:
     d = req.day
     if req.kind == "DAILY_FOLLOWUP":
-        return await daily_followup(conn, d, now=utcnow(), scope=scope)
+        return await daily_followup(conn, d, now=now, scope=scope)
     if req.kind == "WEEKLY_DISPATCH":
-        return await weekly_dispatch(conn, d.fromordinal(d.toordinal() - d.weekday()), scope=scope)
+        return await weekly_dispatch(conn, d.fromordinal(d.toordinal() - d.weekday()), scope=scope, now=now)
     if req.kind == "MONTHLY_SUPERVISION":
         return await monthly_supervision(conn, d.year, d.month, scope=scope)
     if req.kind == "QUARTERLY_SUMMARY":

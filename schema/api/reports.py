@@ -11,7 +11,7 @@ from urllib.parse import urlencode
 
 import strawberry
 
-from resolvers.reports.export import csv_rows
+from resolvers.reports.export import csv_rows, table_rows
 from resolvers.reports.run import ReportRequest, run_report
 from schema.context import Info
 from schema.permissions import SignedIn
@@ -34,6 +34,18 @@ class ReportColumn:
     kind: str = strawberry.field(description="text, int, float, percent or datetime.")
 
 
+@strawberry.type(description=(
+    "A further table of a cadence report for the same period: `league` 单位排行榜 (departments, streets and street "
+    "sections ranked by KPI score — 100 − deductions, see `departmentKpis` — then by fewer overdue items; equal units "
+    "share a rank) or `overdue_by_unit` 挂牌督办事项 (the period's overdue items per responsible unit). In the Excel "
+    "download each is a sheet of its own."))
+class ReportTable:
+    key: str = strawberry.field(description="league or overdue_by_unit.")
+    title: str
+    columns: list[ReportColumn]
+    rows: list[list[str]] = strawberry.field(description="Cells as the Excel sheet shows them (rates as 66.7%), header excluded.")
+
+
 @strawberry.type(description="A follow-up report within your scope; every figure is traceable to its requests.")
 class CadenceReport:
     kind: CadenceReportKind
@@ -44,7 +56,8 @@ class CadenceReport:
     columns: list[ReportColumn]
     rows: list[list[str]] = strawberry.field(description="Cells as the CSV shows them, header excluded, totals last if any.")
     csv_url: str = strawberry.field(description="Signed download (UTF-8 with BOM), valid 10 minutes.")
-    xlsx_url: str = strawberry.field(description="Signed Excel download, valid 10 minutes.")
+    xlsx_url: str = strawberry.field(description="Signed Excel download (the report, then one sheet per further table), valid 10 minutes.")
+    tables: list[ReportTable] = strawberry.field(description="The per-unit league table and the overdue (挂牌督办) items per unit for the same period.")
 
 
 def sign_export(secret: str, user_id: int, params: dict[str, str], fmt: str, expires: int) -> str:
@@ -77,4 +90,9 @@ class ReportQuery:
             columns=[ReportColumn(key=c.key, label=c.label_zh, kind=c.kind) for c in report.columns], rows=table[1:],
             csv_url=export_url(secret, actor.user_id, req.params(), "csv"),
             xlsx_url=export_url(secret, actor.user_id, req.params(), "xlsx"),
+            tables=[
+                ReportTable(key=t.key, title=t.title, columns=[ReportColumn(key=c.key, label=c.label_zh, kind=c.kind) for c in t.columns],
+                            rows=table_rows(t.columns, t.rows)[1:])
+                for t in report.tables
+            ],
         )

@@ -30,3 +30,7 @@ SEEDERS.append(seed_timebank)
 from db.seed_society import seed_society  # noqa: E402
 
 SEEDERS.append(seed_society)
+
+from db.seed_evaluation import seed_evaluation  # noqa: E402
+
+SEEDERS.append(seed_evaluation)

@@ -21,6 +21,7 @@ from schema import graphql_core_shims
 from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify
 from schema.api.auth import AuthMutation
+from schema.api.evaluation import EvaluationMutation, EvaluationQuery
 from schema.api.kpi import KpiQuery
 from schema.api.meetings import MeetingMutation, MeetingQuery
 from schema.api.org import OrgQuery
@@ -32,6 +33,7 @@ from schema.api.society import SocietyMutation, SocietyQuery
 from schema.api.subscriptions import Subscription
 from schema.api.timebank import TimeBankMutation, TimeBankQuery
 from schema.types.partners import CoTask, DualReport
+from schema.types.evaluation import FieldScore, FieldTeam, SurveyCampaign, SurveyRespondent
 from schema.types.meetings import Meeting, MeetingFollowUp, MeetingTopic
 from schema.types.people import Resident
 from schema.types.places import Building, Community, Grid, ResponsibilityField, Street
@@ -43,18 +45,21 @@ from schema.types.society import Fund, ServiceProject, SocialOrganisation
 from schema.types.timebank import CatalogueItem, ServiceRecord, TimeBankAccount, TimeBankEntry, Volunteer, VolunteerTeam
 
 @strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery, MeetingQuery, TimeBankQuery, SocietyQuery, KpiQuery):
+class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery, MeetingQuery, TimeBankQuery, SocietyQuery,
+            EvaluationQuery, KpiQuery):
     pass
 
 
 @strawberry.type(description="Mutations: each takes one input object and returns a payload.")
-class Mutation(AuthMutation, RequestMutation, PartnerMutation, MeetingMutation, TimeBankMutation, SocietyMutation):
+class Mutation(AuthMutation, RequestMutation, PartnerMutation, MeetingMutation, TimeBankMutation, SocietyMutation,
+               EvaluationMutation):
     pass
 
 
 NODE_TYPES = [Street, Community, Grid, ResponsibilityField, Building, Resident, Department, StreetSection, PartnerUnit, Category,
               Subcategory, User, Request, CoTask, DualReport, Meeting, MeetingTopic, MeetingFollowUp, Volunteer, VolunteerTeam,
-              TimeBankAccount, TimeBankEntry, CatalogueItem, ServiceRecord, SocialOrganisation, ServiceProject, Fund]
+              TimeBankAccount, TimeBankEntry, CatalogueItem, ServiceRecord, SocialOrganisation, ServiceProject, Fund,
+              SurveyCampaign, SurveyRespondent, FieldTeam, FieldScore]
 
 graphql_core_shims.install()
 

@@ -75,6 +75,10 @@ async def resolve_node(info: Info, gid: str) -> Any:
         from schema.types.timebank import resolve_timebank_node
 
         return await resolve_timebank_node(info, type_name, pk)
+    if type_name in ("SurveyCampaign", "SurveyRespondent", "FieldTeam", "FieldScore"):
+        from schema.types.evaluation import resolve_evaluation_node
+
+        return await resolve_evaluation_node(info, type_name, pk)
     from resolvers.errors import BadUserInput
 
     other = ("Request", "RequestEvent")

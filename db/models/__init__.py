@@ -2,6 +2,7 @@
 
 from db.base import Base
 from db.models.audit import AuditEntry
+from db.models.evaluation import FieldScore, FieldTeam, SurveyAnswer, SurveyCampaign, SurveyRespondent
 from db.models.partners import CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReport, DualReportService
 from db.models.meetings import Meeting, MeetingFollowUp, MeetingFollowUpNote, MeetingParticipant, MeetingTopic, MeetingTopicRequest
 from db.models.people import Resident
@@ -36,6 +37,11 @@ from db.models.volunteers import (
 )
 
 __all__ = [
+    "FieldScore",
+    "FieldTeam",
+    "SurveyAnswer",
+    "SurveyCampaign",
+    "SurveyRespondent",
     "CommunityPartnership",
     "Fund",
     "ServiceProject",

@@ -129,3 +129,79 @@ export const TIME_BANK = `query TimeBank($communityId: ID!) {
     totalCount edges { node { id name skills active account { id code balance balancePoints } } }
   }
 }`;
+
+// -- 时间银行: forms (register, record/confirm service, redeem, catalogue, reversal) --------------
+
+export const TB_VOLUNTEERS = `query TbVolunteers($communityId: ID!) {
+  volunteers(filter: { communityId: $communityId }, first: 100) {
+    totalCount edges { node { id name skills active version account { id code balance balancePoints } } }
+  }
+}`;
+
+export const TB_CATALOGUE = `query TbCatalogue($communityId: ID!) {
+  catalogue(communityId: $communityId) { id name kind description price pricePoints stock active version }
+}`;
+
+export const TB_BOOKS = `query TbBooks($communityId: ID!) {
+  timeBankBooks(communityId: $communityId) { issued outstanding redeemed total balanced entries accounts }
+}`;
+
+export const TB_SERVICES = `query TbServices($communityId: ID!) {
+  serviceRecords(filter: { communityId: $communityId }, first: 30) {
+    totalCount edges { node { id description servedOn minutes state stateLabel version confirmedAt participants { id name } } }
+  }
+}`;
+
+export const TB_ACCOUNT = `query TbAccount($id: ID!) {
+  timeBankAccount(id: $id) {
+    id code balance balancePoints
+    lines(first: 50) { edges { node { amount amountPoints createdAt
+      entry { id kind kindLabel memo createdAt reverses { id } reversedBy { id } } } } }
+  }
+}`;
+
+export const TBM = {
+  registerVolunteer: `mutation RegisterVolunteer($i: RegisterVolunteerInput!) {
+    registerVolunteer(input: $i) { volunteer { id name skills active account { id code balance balancePoints } } }
+  }`,
+  recordService: `mutation RecordService($i: RecordServiceInput!) {
+    recordService(input: $i) { service { id description servedOn minutes state stateLabel version participants { id name } } }
+  }`,
+  confirmService: `mutation ConfirmService($i: ServiceStepInput!) {
+    confirmService(input: $i) { service { id state stateLabel version participants { id name account { id balance balancePoints } } } }
+  }`,
+  rejectService: `mutation RejectService($i: ServiceStepInput!) { rejectService(input: $i) { service { id state stateLabel version } } }`,
+  redeem: `mutation Redeem($i: RedeemInput!) {
+    redeem(input: $i) { redemption { id quantity amount createdAt item { id name stock } } account { id balance balancePoints } }
+  }`,
+  addCatalogueItem: `mutation AddCatalogueItem($i: AddCatalogueItemInput!) {
+    addCatalogueItem(input: $i) { item { id name kind description price pricePoints stock active version } }
+  }`,
+  updateCatalogueItem: `mutation UpdateCatalogueItem($i: UpdateCatalogueItemInput!) {
+    updateCatalogueItem(input: $i) { item { id name active stock version } }
+  }`,
+  reverseEntry: `mutation ReverseEntry($i: ReverseEntryInput!) { reverseEntry(input: $i) { entry { id kind memo } } }`,
+};
+
+// -- 大党委: member units and 双报到 (forms) -------------------------------------------------------
+
+export const PM = {
+  addUnit: `mutation AddPartnerUnit($i: AddPartnerUnitInput!) {
+    addPartnerUnit(input: $i) { partnerUnit { id code name kind services joinedOn active contacts { displayName } } }
+  }`,
+  updateUnit: `mutation UpdatePartnerUnit($i: UpdatePartnerUnitInput!) {
+    updatePartnerUnit(input: $i) { partnerUnit { id code name kind services joinedOn active contacts { displayName } } }
+  }`,
+  registerDualReport: `mutation RegisterDualReport($i: RegisterDualReportInput!) {
+    registerDualReport(input: $i) { dualReport { id kind name affiliation phone reportedOn active totalMinutes partnerUnit { name } } }
+  }`,
+  recordDualService: `mutation RecordDualReportService($i: RecordDualServiceInput!) {
+    recordDualReportService(input: $i) { dualReport { id kind name affiliation phone reportedOn active totalMinutes partnerUnit { name } } }
+  }`,
+};
+
+export const DUAL_REPORTS_FULL = `query DualReportsFull($communityId: ID!) {
+  dualReports(filter: { communityId: $communityId }, first: 100) {
+    totalCount edges { node { id kind name affiliation phone reportedOn active totalMinutes partnerUnit { name } } }
+  }
+}`;

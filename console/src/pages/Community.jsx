@@ -3,9 +3,9 @@
 // Routes: /console/community/partners · /console/community/meetings · /console/community/timebank
 import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 
-import { createLiveClient, gql, liveSubscribe, shanghaiLocalToIso } from '../api.js';
+import { createLiveClient, gql, liveSubscribe, shanghaiLocalToIso, startOfTodayShanghai } from '../api.js';
 import { Modal, TopBar, useDebounced, useTick } from '../components.jsx';
-import { CO_TASKS, DUAL_REPORTS, OPEN_REQUESTS, PARTNER_UNITS, SUB_CO_TASKS, TM } from '../partnerQueries.js';
+import { CO_TASKS, DUAL_REPORTS_FULL, OPEN_REQUESTS, PARTNER_UNITS, PM, SUB_CO_TASKS, TM } from '../partnerQueries.js';
 import { navigate } from '../router.js';
 import CommunityMeetings from './CommunityMeetings.jsx';
 import CommunityTimeBank from './CommunityTimeBank.jsx';
@@ -69,6 +69,8 @@ function PartnersTab({ session, communityId, onStatus }) {
   const [toast, setToast] = useState(null);
   const dialog = useOpenTask(setError);
   const [creating, setCreating] = useState(false);
+  const [register, setRegister] = useState(null); // { kind: 'unit' | 'dual' | 'dual-service', report? }
+  const [retiring, setRetiring] = useState(null); // the unit whose retirement awaits confirmation
   const arrived = useRef(new Map());
   const known = useRef(null);
   const cursor = useRef(null);
@@ -90,8 +92,22 @@ function PartnersTab({ session, communityId, onStatus }) {
   useEffect(() => {
     loadTasks();
     gql(PARTNER_UNITS, { communityId }).then((d) => setUnits(d.partnerUnits.edges.map((e) => e.node))).catch((e) => setError(e.message));
-    gql(DUAL_REPORTS, { communityId }).then((d) => setReports(d.dualReports.edges.map((e) => e.node))).catch((e) => setError(e.message));
+    gql(DUAL_REPORTS_FULL, { communityId }).then((d) => setReports(d.dualReports.edges.map((e) => e.node))).catch((e) => setError(e.message));
   }, [communityId, loadTasks]);
+
+  const upsert = (setter, row) => setter((list) => (list && list.some((x) => x.id === row.id) ? list.map((x) => (x.id === row.id ? row : x)) : [row, ...(list || [])]));
+  async function retireUnit(unit) {
+    setError('');
+    try {
+      const d = await gql(PM.updateUnit, { i: { id: unit.id, active: false } });
+      upsert(setUnits, d.updatePartnerUnit.partnerUnit);
+      setToast(`${unit.name} 已退出大党委`);
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      setRetiring(null);
+    }
+  }
 
   useEffect(() => {
     const client = createLiveClient(session.token, {
@@ -157,7 +173,10 @@ function PartnersTab({ session, communityId, onStatus }) {
           <TaskList tasks={tasks || []} arrived={arrived} onOpen={dialog.open} testid="community-task-list" />
         </section>
         <section className="panel" aria-label="大党委成员单位">
-          <div className="panel-head"><h2>大党委成员单位</h2></div>
+          <div className="panel-head">
+            <h2>大党委成员单位</h2>
+            <button type="button" className="btn" data-action="add-unit" disabled={!units} onClick={() => setRegister({ kind: 'unit' })}>添加成员单位</button>
+          </div>
           {!units && <p className="muted">正在加载…</p>}
           {units && units.length === 0 && <p className="empty">本社区尚无成员单位。</p>}
           <ul className="plain-list units" data-testid="partner-units">
@@ -166,16 +185,27 @@ function PartnersTab({ session, communityId, onStatus }) {
                 <b>{u.name}</b> <span className="tag">{PARTNER_KIND[u.kind] || u.kind}</span>{!u.active && <span className="tag late">已退出</span>}
                 <div className="muted small">{u.services || '—'}</div>
                 <div className="small">联系人:{u.contacts.length ? u.contacts.map((c) => c.displayName).join('、') : '未开通账号'}</div>
+                {u.active && retiring !== u.id && <button type="button" className="btn small ghost" data-action="retire-unit" onClick={() => setRetiring(u.id)}>退出大党委</button>}
+                {u.active && retiring === u.id && (
+                  <span className="row gap">
+                    <button type="button" className="btn small danger" data-action="confirm-retire" onClick={() => retireUnit(u)}>确认退出</button>
+                    <button type="button" className="btn small ghost" onClick={() => setRetiring(null)}>取消</button>
+                  </span>
+                )}
               </li>
             ))}
           </ul>
-          <div className="panel-head sub"><h2>双报到</h2></div>
+          <div className="panel-head sub">
+            <h2>双报到</h2>
+            <button type="button" className="btn" data-action="add-dual-report" disabled={!units} onClick={() => setRegister({ kind: 'dual' })}>登记双报到</button>
+          </div>
           {reports && reports.length === 0 && <p className="empty">暂无双报到记录。</p>}
           <ul className="plain-list" data-testid="dual-reports">
             {(reports || []).map((r) => (
-              <li key={r.id}>
+              <li key={r.id} data-testid="dual-report" data-name={r.name} data-kind={r.kind}>
                 <b>{r.name}</b> <span className="tag">{r.kind === 'ORGANISATION' ? '党组织' : '党员'}</span>
-                <span className="muted small"> {r.affiliation}{r.partnerUnit ? ` · ${r.partnerUnit.name}` : ''} · 服务 {Math.round(r.totalMinutes / 6) / 10} 小时</span>
+                <span className="muted small"> {r.affiliation}{r.partnerUnit ? ` · ${r.partnerUnit.name}` : ''}{r.phone ? ` · ${r.phone}` : ''} · 服务 <span data-testid="dual-hours">{Math.round(r.totalMinutes / 6) / 10}</span> 小时</span>
+                {r.active && <button type="button" className="btn small ghost" data-action="dual-service" onClick={() => setRegister({ kind: 'dual-service', report: r })}>记录服务</button>}
               </li>
             ))}
           </ul>
@@ -187,6 +217,22 @@ function PartnersTab({ session, communityId, onStatus }) {
           {dialog.detail === null && <p className="muted">正在加载任务…</p>}
           {dialog.detail === false && <p className="empty">该任务不存在。</p>}
           {dialog.detail && <CommunityTask task={dialog.detail} onDone={done} />}
+        </Modal>
+      )}
+      {register?.kind === 'unit' && (
+        <Modal title="添加大党委成员单位" onClose={() => setRegister(null)}>
+          <PartnerUnitForm communityId={communityId} onDone={(u) => { setRegister(null); upsert(setUnits, u); setToast(`已添加成员单位:${u.name}`); }} />
+        </Modal>
+      )}
+      {register?.kind === 'dual' && (
+        <Modal title="登记双报到" onClose={() => setRegister(null)}>
+          <DualReportForm communityId={communityId} units={(units || []).filter((u) => u.active)}
+            onDone={(r) => { setRegister(null); upsert(setReports, r); setToast(`已登记双报到:${r.name}`); }} />
+        </Modal>
+      )}
+      {register?.kind === 'dual-service' && (
+        <Modal title={`记录服务 · ${register.report.name}`} onClose={() => setRegister(null)}>
+          <DualServiceForm report={register.report} onDone={(r) => { setRegister(null); upsert(setReports, r); setToast(`已记录 ${r.name} 的服务`); }} />
         </Modal>
       )}
       {creating && (
@@ -327,6 +373,121 @@ function NewTaskForm({ communityId, units, onDone }) {
       <button className="btn primary" type="submit" data-action="submit" disabled={busy}>发起任务</button>
       <p className="hint">受邀单位将实时收到任务;单位接受、反馈进展和完成情况会实时显示在任务记录中。</p>
       <p className="hint">已选 {picked.size} 个单位{reqs.size ? `、${reqs.size} 件诉求` : ''}。{[...picked].length > 0 && units.filter((u) => picked.has(u.id)).map((u) => u.name).join('、')}</p>
+    </form>
+  );
+}
+
+// ------------------------------------------------------------------ 大党委 register: units, 双报到, services
+
+const todayShanghai = () => startOfTodayShanghai().slice(0, 10);
+
+/** A form's submit that runs once at a time (a double click does not register twice). */
+function useOnce() {
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState('');
+  const inFlight = useRef(false);
+  const run = async (fn) => {
+    if (inFlight.current) return;
+    inFlight.current = true;
+    setBusy(true);
+    setError('');
+    try {
+      await fn();
+    } catch (err) {
+      setError(err.message);
+    } finally {
+      inFlight.current = false;
+      setBusy(false);
+    }
+  };
+  return { busy, error, setError, run };
+}
+
+function PartnerUnitForm({ communityId, onDone }) {
+  const [f, setF] = useState({ name: '', kind: 'STATIONED_UNIT', services: '', joinedOn: '' });
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const { busy, error, run } = useOnce();
+  return (
+    <form aria-label="添加成员单位" data-testid="partner-unit-form" onSubmit={(e) => {
+      e.preventDefault();
+      run(async () => {
+        const d = await gql(PM.addUnit, { i: { communityId, name: f.name.trim(), kind: f.kind, services: f.services.trim() || null, joinedOn: f.joinedOn || null } });
+        onDone(d.addPartnerUnit.partnerUnit);
+      });
+    }}>
+      {error && <p className="error" role="alert">{error}</p>}
+      <label className="field"><span className="field-label">单位名称</span><input name="name" value={f.name} onChange={set('name')} required maxLength={128} /></label>
+      <label className="field"><span className="field-label">类别</span>
+        <select name="kind" value={f.kind} onChange={set('kind')}>{Object.entries(PARTNER_KIND).map(([k, l]) => <option key={k} value={k}>{l}</option>)}</select></label>
+      <label className="field"><span className="field-label">可提供的服务 / 资源</span><textarea name="services" rows={3} value={f.services} onChange={set('services')} maxLength={2000} placeholder="如:管道疏通、应急抢修" /></label>
+      <label className="field"><span className="field-label">加入日期(可选,默认今天)</span><input name="joinedOn" type="date" value={f.joinedOn} max={todayShanghai()} onChange={set('joinedOn')} /></label>
+      <button className="btn primary" type="submit" data-action="submit" disabled={busy || !f.name.trim()}>添加</button>
+    </form>
+  );
+}
+
+function DualReportForm({ communityId, units, onDone }) {
+  const [f, setF] = useState({ kind: 'MEMBER', name: '', affiliation: '', phone: '', partnerUnitId: '', reportedOn: '' });
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const { busy, error, run } = useOnce();
+  const member = f.kind === 'MEMBER';
+  return (
+    <form aria-label="登记双报到" data-testid="dual-report-form" onSubmit={(e) => {
+      e.preventDefault();
+      run(async () => {
+        const d = await gql(PM.registerDualReport, { i: {
+          communityId, kind: f.kind, name: f.name.trim(), affiliation: f.affiliation.trim() || null, phone: f.phone.trim() || null,
+          partnerUnitId: f.partnerUnitId || null, reportedOn: f.reportedOn || null,
+        } });
+        onDone(d.registerDualReport.dualReport);
+      });
+    }}>
+      {error && <p className="error" role="alert">{error}</p>}
+      <div className="field">
+        <span className="field-label">报到类别</span>
+        <div className="segmented">
+          <button type="button" className={member ? 'on' : ''} data-kind="MEMBER" onClick={() => setF({ ...f, kind: 'MEMBER' })}>在职党员</button>
+          <button type="button" className={!member ? 'on' : ''} data-kind="ORGANISATION" onClick={() => setF({ ...f, kind: 'ORGANISATION' })}>党组织</button>
+        </div>
+      </div>
+      <label className="field"><span className="field-label">{member ? '党员姓名' : '党组织名称'}</span><input name="name" value={f.name} onChange={set('name')} required maxLength={128} /></label>
+      <label className="field"><span className="field-label">{member ? '工作单位' : '上级党组织'}</span><input name="affiliation" value={f.affiliation} onChange={set('affiliation')} maxLength={200} /></label>
+      <label className="field"><span className="field-label">联系电话(可选)</span><input name="phone" type="tel" value={f.phone} onChange={set('phone')} maxLength={20} /></label>
+      <label className="field"><span className="field-label">所属成员单位(可选)</span>
+        <select name="partnerUnit" value={f.partnerUnitId} onChange={set('partnerUnitId')}>
+          <option value="">—— 不属于大党委成员单位 ——</option>
+          {units.map((u) => <option key={u.id} value={u.id}>{u.name}</option>)}
+        </select></label>
+      <label className="field"><span className="field-label">报到日期(可选,默认今天)</span><input name="reportedOn" type="date" value={f.reportedOn} max={todayShanghai()} onChange={set('reportedOn')} /></label>
+      <button className="btn primary" type="submit" data-action="submit" disabled={busy || !f.name.trim()}>登记</button>
+    </form>
+  );
+}
+
+function DualServiceForm({ report, onDone }) {
+  const [f, setF] = useState({ description: '', servedOn: todayShanghai(), hours: '2' });
+  const set = (k) => (e) => setF({ ...f, [k]: e.target.value });
+  const { busy, error, setError, run } = useOnce();
+  const minutes = Math.round(Number(f.hours) * 60);
+  return (
+    <form aria-label="记录双报到服务" data-testid="dual-service-form" onSubmit={(e) => {
+      e.preventDefault();
+      if (!(minutes >= 1 && minutes <= 1440)) {
+        setError('服务时长须在 1 分钟到 24 小时之间');
+        return;
+      }
+      run(async () => {
+        const d = await gql(PM.recordDualService, { i: { dualReportId: report.id, servedOn: f.servedOn, minutes, description: f.description.trim() } });
+        onDone(d.recordDualReportService.dualReport);
+      });
+    }}>
+      {error && <p className="error" role="alert">{error}</p>}
+      <label className="field"><span className="field-label">服务内容</span><input name="description" value={f.description} onChange={set('description')} required maxLength={500} placeholder="如:参加社区环境整治" /></label>
+      <div className="row gap">
+        <label className="field"><span className="field-label">服务日期</span><input name="servedOn" type="date" value={f.servedOn} max={todayShanghai()} onChange={set('servedOn')} required /></label>
+        <label className="field"><span className="field-label">时长(小时)</span><input name="hours" type="number" min="0.1" max="24" step="0.1" value={f.hours} onChange={set('hours')} required /></label>
+      </div>
+      <button className="btn primary" type="submit" data-action="submit" disabled={busy || !f.description.trim()}>记录</button>
     </form>
   );
 }

@@ -26,6 +26,7 @@ from db.models import (
     VolunteerTeam,
     VolunteerTeamMember,
 )
+from resolvers.calendar import local_today
 
 # name, kind, price (tenths of a point), stock (None = unlimited)
 DAHAIYANG_CATALOGUE: list[tuple[str, str, int, int | None]] = [
@@ -62,7 +63,7 @@ async def seed_timebank(conn: AsyncConnection, plan: dict[str, Any]) -> int:
     for r in plan["resident"]:
         residents_of.setdefault(building_community[r["building_id"]], []).append(r["id"])
     volunteer_login = (await conn.execute(select(User.id).where(User.username == "volunteer"))).scalar()
-    today = date.today()
+    today = local_today()
     now = utcnow()
     written = 0
 

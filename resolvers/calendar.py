@@ -39,9 +39,16 @@ __all__ = [
     "add_clock_hours",
     "add_working_days",
     "is_working_day",
+    "local_today",
 ]
 
 LOCAL_TZ = ZoneInfo("Asia/Shanghai")
+
+
+def local_today(now: datetime | None = None) -> date:
+    """The district's calendar day: from 16:00 UTC on it is already tomorrow in Yantai, so a
+    server's `date.today()` (UTC here) would refuse a service recorded "today" in the evening."""
+    return (now or datetime.now(UTC)).astimezone(LOCAL_TZ).date()
 
 # The longest real run of days off is about nine (Spring Festival). A much longer run can only
 # come from a mistaken table (e.g. a whole year entered as holidays); rather than loop for a long

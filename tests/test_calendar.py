@@ -246,3 +246,13 @@ def test_deadline_overdue_and_remaining():
         d.is_overdue(datetime(2026, 10, 12, 11, 0))
     with pytest.raises(Exception):
         d.at = utc(2030, 1, 1)  # frozen
+
+
+def test_the_district_day_turns_at_16_utc() -> None:
+    """Services, contests and dual reports are dated by Yantai's calendar, not the server's UTC."""
+    from datetime import datetime, timezone
+
+    from resolvers.calendar import local_today
+
+    assert local_today(datetime(2026, 11, 26, 15, 59, tzinfo=timezone.utc)) == date(2026, 11, 26)
+    assert local_today(datetime(2026, 11, 26, 16, 0, tzinfo=timezone.utc)) == date(2026, 11, 27)

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models import Community, DualReport, DualReportService, PartnerUnit, Request
 from resolvers.actor import Actor
+from resolvers.calendar import local_today
 from resolvers.errors import BadUserInput, NotFound
 from resolvers.partners.access import can_run_community
 from resolvers.requests.common import require_text
@@ -40,7 +41,7 @@ async def add_partner_unit(session: AsyncSession, actor: Actor | None, *, commun
         raise BadUserInput("本社区已有同名成员单位", "This community already has a member unit of that name")
     top = (await session.execute(select(func.coalesce(func.max(PartnerUnit.id), 0)))).scalar_one()
     unit = PartnerUnit(code=f"P{top + 1:03d}", name=name, kind=kind, community_id=community_id,
-                       services=(services or "").strip()[:2000], joined_on=joined_on or date.today(), active=True)
+                       services=(services or "").strip()[:2000], joined_on=joined_on or local_today(), active=True)
     session.add(unit)
     await session.flush()
     return unit
@@ -77,7 +78,7 @@ async def register_dual_report(session: AsyncSession, actor: Actor | None, *, co
         if phone is not None and not _PHONE.match(phone):
             raise BadUserInput("电话号码格式不正确", "Malformed phone number")
     report = DualReport(community_id=community_id, kind=kind, name=name, affiliation=(affiliation or "").strip()[:128],
-                        partner_unit_id=partner_unit_id, phone=phone, reported_on=reported_on or date.today(), active=True)
+                        partner_unit_id=partner_unit_id, phone=phone, reported_on=reported_on or local_today(), active=True)
     session.add(report)
     await session.flush()
     return report
@@ -91,7 +92,7 @@ async def record_service(session: AsyncSession, actor: Actor | None, dual_report
     actor = can_run_community(actor, report.community_id)
     if not 0 < minutes <= MAX_MINUTES:
         raise BadUserInput("服务时长须在 1 分钟到 24 小时之间", "minutes must be between 1 and 1440")
-    if served_on > date.today():
+    if served_on > local_today():
         raise BadUserInput("服务日期不能晚于今天", "served_on cannot be in the future")
     if request_id is not None:
         request = await session.get(Request, request_id)

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date
 from decimal import Decimal, InvalidOperation
 from enum import Enum
 
-from resolvers.calendar import LOCAL_TZ
+from resolvers.calendar import local_today  # noqa: F401 — the society rules take "today" from here
 from resolvers.errors import BadUserInput
 
 
@@ -70,8 +70,6 @@ def fen_to_yuan(fen: int | None) -> Decimal | None:
     return None if fen is None else (Decimal(fen) / 100).quantize(Decimal("0.01"))
 
 
-def local_today() -> date:
-    return datetime.now(LOCAL_TZ).date()
 
 
 def check_year(year: int) -> int:

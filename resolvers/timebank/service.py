@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.base import utcnow
 from db.models import Request, ServiceParticipant, ServiceRecord, TimeBankAccount, Volunteer, VolunteerTeam, VolunteerTeamMember
 from resolvers.actor import Actor
+from resolvers.calendar import local_today
 from resolvers.errors import BadUserInput, Conflict, Forbidden, InvalidTransition, NotFound
 from resolvers.requests.common import require_text
 from resolvers.roles import Role
@@ -43,7 +44,7 @@ async def record_service(session: AsyncSession, actor: Actor | None, *, communit
     description = require_text(description, "服务内容", "description", 2000)
     if not 1 <= minutes <= MAX_MINUTES:
         raise BadUserInput("服务时长须在 1 分钟到 24 小时之间", "minutes must be between 1 and 1440")
-    today = date.today()
+    today = local_today()
     if served_on > today:
         raise BadUserInput("服务日期不能晚于今天", "servedOn cannot be in the future")
     if served_on < today - timedelta(days=MAX_AGE_DAYS):

@@ -27,7 +27,7 @@ from schema.api.meetings import MeetingMutation, MeetingQuery
 from schema.api.org import OrgQuery
 from schema.api.partners import PartnerMutation, PartnerQuery
 from schema.api.requests_mutation import RequestMutation
-from schema.api.reports import ReportQuery
+from schema.api.reports import EvaluationExportQuery, ReportQuery
 from schema.api.requests_query import RequestQuery
 from schema.api.society import SocietyMutation, SocietyQuery
 from schema.api.subscriptions import Subscription
@@ -45,7 +45,7 @@ from schema.types.society import Fund, ServiceProject, SocialOrganisation
 from schema.types.timebank import CatalogueItem, ServiceRecord, TimeBankAccount, TimeBankEntry, Volunteer, VolunteerTeam
 
 @strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query(OrgQuery, RequestQuery, ReportQuery, PartnerQuery, MeetingQuery, TimeBankQuery, SocietyQuery,
+class Query(OrgQuery, RequestQuery, ReportQuery, EvaluationExportQuery, PartnerQuery, MeetingQuery, TimeBankQuery, SocietyQuery,
             EvaluationQuery, KpiQuery):
     pass
 

@@ -17,8 +17,9 @@ import Partner from './pages/Partner.jsx';
 import Community, { CommunityNav } from './pages/Community.jsx';
 
 const Explorer = lazy(() => import('./pages/Explorer.jsx'));
+const Evaluation = lazy(() => import('./pages/Evaluation.jsx'));
 
-function Home({ communityTab = null }) {
+function Home({ communityTab = null, page = null }) {
   const [session, setSessionState] = useState(getSession);
   const [notice, setNotice] = useState('');
 
@@ -39,6 +40,13 @@ function Home({ communityTab = null }) {
 
   if (!session) return <Login notice={notice} onSignedIn={(s) => setSessionState(s)} />;
   const role = session.user.role;
+  if (page === 'evaluation' || role === 'EVALUATOR') {
+    return (
+      <Suspense fallback={<main className="page-center"><p className="muted big">正在加载考核评价…</p></main>}>
+        <Evaluation session={session} onSignOut={signOut} />
+      </Suspense>
+    );
+  }
   if (role === 'CENTER_DISPATCHER' || role === 'DISTRICT_LEADER') {
     return <Wall session={session} onSignOut={signOut} readOnly={role !== 'CENTER_DISPATCHER'} />;
   }
@@ -75,6 +83,7 @@ function App() {
   }, [parts[0]]);
   if (parts.length === 0 || (parts[0] === 'login' && parts.length === 1)) return <Home />;
   if (parts[0] === 'community' && parts.length <= 2) return <Home communityTab={parts[1] || 'partners'} />;
+  if (parts[0] === 'evaluation' && parts.length === 1) return <Home page="evaluation" />;
   if (parts[0] === 'qr' && parts.length === 2) return <Resident token={parts[1]} />;
   if (parts[0] === 'track' && parts.length <= 2) return <Track code={parts[1] || ''} />;
   if (parts[0] === 'explorer' && parts.length === 1) {

@@ -7,6 +7,7 @@ import hmac
 import time
 from datetime import date, datetime
 from enum import Enum
+from typing import Annotated
 from urllib.parse import urlencode
 
 import strawberry
@@ -96,3 +97,44 @@ class ReportQuery:
                 for t in report.tables
             ],
         )
+
+
+@strawberry.enum(description="The evaluation page's Excel downloads.")
+class EvaluationExportKind(Enum):
+    COMMUNITY_RANKING = strawberry.enum_value("COMMUNITY_RANKING", description="社区综合排名 of a survey year (needs `year`; optional `streetId`).")
+    DEPARTMENT_KPIS = strawberry.enum_value("DEPARTMENT_KPIS", description="部门考核 of a period (needs `from` and `to`; optional `departmentId`).")
+
+
+@strawberry.type(description="A signed Excel download of an evaluation table, with the same numbers as the GraphQL field it mirrors.")
+class EvaluationExport:
+    kind: EvaluationExportKind = strawberry.field(description="Which table.")
+    title: str = strawberry.field(description="The sheet's title.")
+    row_count: int = strawberry.field(description="Rows in the sheet (header and title excluded).")
+    xlsx_url: str = strawberry.field(description="Signed Excel download, valid 10 minutes; your access is checked again when it is fetched.")
+
+
+@strawberry.type(description="Evaluation export queries.")
+class EvaluationExportQuery:
+    @strawberry.field(permission_classes=[SignedIn], description=(
+        "A signed Excel link for the evaluation page. COMMUNITY_RANKING: the rows of `communityRanking(year, streetId)` that you "
+        "may drill into — district-wide readers (admins, center, district leaders, evaluators) all, a street officer its own "
+        "street(s) only (another street: FORBIDDEN), a community worker its own row; no campaign: NOT_FOUND. DEPARTMENT_KPIS: "
+        "the rows of `departmentKpis(from, to, departmentId)` with its access rules."))
+    async def evaluation_export(
+        self, info: Info, kind: EvaluationExportKind, year: int | None = None, street_id: strawberry.ID | None = None,
+        from_: Annotated[date | None, strawberry.argument(name="from")] = None, to: date | None = None,
+        department_id: strawberry.ID | None = None,
+    ) -> EvaluationExport:
+        from resolvers.reports.run import EvaluationExportRequest, run_evaluation_export
+        from schema.ids import from_global_id
+
+        actor = info.context.actor
+        req = EvaluationExportRequest(
+            kind=kind.value, year=year, street_id=None if street_id is None else from_global_id(street_id, "Street")[1],
+            date_from=from_, date_to=to,
+            department_id=None if department_id is None else from_global_id(department_id, "Department")[1])
+        async with info.context.db.read() as conn:
+            report = await run_evaluation_export(conn, actor, req)
+        secret = info.context.settings.secret_key
+        return EvaluationExport(kind=kind, title=report.title, row_count=len(report.rows),
+                                xlsx_url=export_url(secret, actor.user_id, req.params(), "xlsx"))

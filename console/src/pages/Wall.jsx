@@ -231,7 +231,9 @@ export default function Wall({ session, onSignOut, readOnly }) {
         session={session}
         status={status}
         onSignOut={onSignOut}
-      />
+      >
+        <a className="btn ghost" href="/console/evaluation" data-testid="link-evaluation">考核评价</a>
+      </TopBar>
       {status !== 'online' && wasOnline.current && (
         <div className="offline-banner" role="alert" data-testid="offline-banner">
           实时连接已中断,正在自动重连;恢复后将从断点(事件游标 #{cursors.created.current ?? '—'})续传,期间的诉求不会遗漏。

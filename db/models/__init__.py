@@ -3,6 +3,7 @@
 from db.base import Base
 from db.models.audit import AuditEntry
 from db.models.evaluation import FieldScore, FieldTeam, SurveyAnswer, SurveyCampaign, SurveyRespondent
+from db.models.kpi import KpiRuleVersion
 from db.models.partners import CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReport, DualReportService
 from db.models.meetings import Meeting, MeetingFollowUp, MeetingFollowUpNote, MeetingParticipant, MeetingTopic, MeetingTopicRequest
 from db.models.people import Resident
@@ -66,6 +67,7 @@ __all__ = [
     "MeetingTopicRequest",
     "CoTask",
     "CoTaskEvent",
+    "KpiRuleVersion",
     "CoTaskPartner",
     "CoTaskRequest",
     "DualReport",

@@ -17,6 +17,8 @@ from resolvers.actor import Actor
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.kpi.formulas import UnitKpi
 from resolvers.kpi.gather import KPI_UNIT_KINDS, Unit, gather, local_period, units_of
+from resolvers.kpi.rule_store import load_versions, rules_for
+from resolvers.kpi.rules import rules_on
 from resolvers.requests.vocab import UnitKind
 from resolvers.roles import Role, ScopeKind
 
@@ -73,7 +75,7 @@ async def _units(conn: AsyncConnection, actor: Actor | None, kind: str, unit_id:
 async def unit_kpis(conn: AsyncConnection, actor: Actor | None, *, kind: str, date_from: date, date_to: date,
                     unit_id: int | None = None, now: datetime | None = None) -> list[KpiRow]:
     """The KPIs of the units of `kind` the actor may see (or of one), for local dates
-    `date_from` … `date_to` inclusive, as of `now`."""
+    `date_from` … `date_to` inclusive, as of `now`, under the rules in effect on `date_from`."""
     if date_to < date_from:
         raise BadUserInput("结束日期不能早于开始日期", "`to` is before `from`", field="to")
     if (date_to - date_from).days >= MAX_DAYS:
@@ -82,22 +84,25 @@ async def unit_kpis(conn: AsyncConnection, actor: Actor | None, *, kind: str, da
     start, end = local_period(date_from, date_to)
     facts = await gather(conn, units, start, end)
     now = now or utcnow()
-    return [KpiRow(u, k, date_from, date_to) for u, k in facts.kpis(now)]
+    rules = await rules_for(conn, date_from)
+    return [KpiRow(u, k, date_from, date_to) for u, k in facts.kpis(now, rules)]
 
 
 async def kpi_trend(conn: AsyncConnection, actor: Actor | None, *, kind: str, unit_id: int, year: int,
                     now: datetime | None = None) -> list[KpiRow]:
-    """One row per local month of `year` for one unit (months not begun yet have null rates)."""
+    """One row per local month of `year` for one unit (months not begun yet have null rates), each
+    month under the rules in effect on its first day."""
     if not 2000 <= year <= 2100:
         raise BadUserInput("年份无效", "Year out of range", field="year")
     units = await _units(conn, actor, kind, unit_id)
     now = now or utcnow()
+    versions = await load_versions(conn)
     out = []
     for month in range(1, 13):
         first = date(year, month, 1)
         last = (date(year + 1, 1, 1) if month == 12 else date(year, month + 1, 1)) - timedelta(days=1)
         start, end = local_period(first, last)
         facts = await gather(conn, units, start, end)
-        for u, k in facts.kpis(now):
+        for u, k in facts.kpis(now, rules_on(versions, first)):
             out.append(KpiRow(u, k, first, last))
     return out

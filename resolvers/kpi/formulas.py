@@ -47,6 +47,10 @@ The indicators (all rates are exact fractions; shown as 0–1 rounded half-even 
 
 A co-handler is measured on its response rate only (and its late responses deduct); the other
 indicators and deductions are of the lead.
+
+The base score, the points of each kind of deduction and whether co-handlers are measured are the
+district's to configure (`resolvers.kpi.rules`): the figures above are the defaults. A period is
+computed with the rules in effect on its first day; a deduction worth 0 points is not listed.
 """
 
 from __future__ import annotations
@@ -56,6 +60,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from fractions import Fraction
+
+from resolvers.kpi.rules import DEFAULT_RULES, KpiRules
 
 __all__ = [
     "AssignmentFact",
@@ -206,6 +212,7 @@ class UnitKpi:
     completion: Rate
     satisfaction: Rate
     deductions: tuple[Deduction, ...] = field(default=())
+    rules: KpiRules = DEFAULT_RULES
 
     @property
     def deducted(self) -> int:
@@ -213,7 +220,7 @@ class UnitKpi:
 
     @property
     def score(self) -> int:
-        return score(self.deductions)
+        return score(self.deductions, self.rules.base_score)
 
     def count(self, reason: str) -> int:
         return sum(1 for d in self.deductions if d.reason == reason)
@@ -356,8 +363,9 @@ def satisfaction_rate(events: Iterable[EventFact], leads: dict[int, AssignmentFa
     return Rate("SATISFACTION", total, len(items), tuple(items))
 
 
-def deductions(response: Rate, events: Iterable[EventFact], leads: dict[int, AssignmentFact], start: datetime, end: datetime) -> list[Deduction]:
-    """扣分, 1 point each, in time order:
+def deductions(response: Rate, events: Iterable[EventFact], leads: dict[int, AssignmentFact], start: datetime, end: datetime,
+               rules: KpiRules = DEFAULT_RULES) -> list[Deduction]:
+    """扣分, by default 1 point each (`rules` sets the points; a reason worth 0 is left out), in time order:
 
     * LATE_RESPONSE — every counted item of the response rate that is not on time (late or no
       answer by its deadline), LEAD or CO;
@@ -379,29 +387,35 @@ def deductions(response: Rate, events: Iterable[EventFact], leads: dict[int, Ass
             out.append(Deduction("REFUSED_RESOLUTION", e.request_id, e.tracking_code, e.assignment_id, lead.role, e.at))
         elif e.kind == "RATED" and e.score == 0:
             out.append(Deduction("UNSATISFIED_RATING", e.request_id, e.tracking_code, e.assignment_id, lead.role, e.at))
+    out = [Deduction(d.reason, d.request_id, d.tracking_code, d.assignment_id, d.role, d.at, rules.points(d.reason))
+           for d in out if rules.points(d.reason) > 0]
     out.sort(key=lambda d: (d.at, d.request_id, d.reason))
     return out
 
 
-def score(items: Sequence[Deduction]) -> int:
-    """KPI score = 100 − Σ points, no floor: 103 deductions give −3."""
-    return BASE_SCORE - sum(d.points for d in items)
+def score(items: Sequence[Deduction], base: int = BASE_SCORE) -> int:
+    """KPI score = base (100) − Σ points, no floor: 103 one-point deductions give −3."""
+    return base - sum(d.points for d in items)
 
 
 def unit_kpi(unit_kind: str, unit_id: int, facts: Sequence[AssignmentFact], events: Sequence[EventFact],
-             start: datetime, end: datetime, now: datetime) -> UnitKpi:
+             start: datetime, end: datetime, now: datetime, rules: KpiRules = DEFAULT_RULES) -> UnitKpi:
     """All indicators of one unit. `facts` are the unit's assignments (LEAD and CO), `events` the
-    RATED / REOPENED events charged to its LEAD assignments (others are ignored)."""
+    RATED / REOPENED events charged to its LEAD assignments (others are ignored). Under rules that
+    do not measure co-handlers, CO assignments are left out of the response rate (and so deduct
+    nothing)."""
     mine = [f for f in facts if f.unit_kind == unit_kind and f.unit_id == unit_id]
     leads = {f.assignment_id: f for f in mine if f.role == "LEAD"}
-    response = response_rate(mine, start, end, now)
+    measured = mine if rules.co_handlers_measured else [f for f in mine if f.role == "LEAD"]
+    response = response_rate(measured, start, end, now)
     return UnitKpi(
         unit_kind=unit_kind, unit_id=unit_id, start=start, end=end, cutoff=cutoff(end, now),
         response=response,
         acceptance=acceptance_rate(mine, start, end, now),
         completion=completion_rate(mine, start, end, now),
         satisfaction=satisfaction_rate(events, leads, start, end),
-        deductions=tuple(deductions(response, events, leads, start, end)),
+        deductions=tuple(deductions(response, events, leads, start, end, rules)),
+        rules=rules,
     )
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from db.models import Assignment, Department, Request, RequestEvent, Street, StreetSection
 from resolvers.kpi.formulas import AGAINST, PENDING, UPHELD, AssignmentFact, EventFact, UnitKpi, unit_kpi
+from resolvers.kpi.rules import DEFAULT_RULES, KpiRules
 from resolvers.requests.vocab import EventKind, UnitKind
 
 A = Assignment.__table__
@@ -59,10 +60,10 @@ class Facts:
     assignments: list[AssignmentFact] = field(default_factory=list)
     events: list[EventFact] = field(default_factory=list)
 
-    def kpi(self, unit: Unit, now: datetime) -> UnitKpi:
-        return unit_kpi(unit.kind, unit.id, self.assignments, self.events, self.start, self.end, now)
+    def kpi(self, unit: Unit, now: datetime, rules: KpiRules = DEFAULT_RULES) -> UnitKpi:
+        return unit_kpi(unit.kind, unit.id, self.assignments, self.events, self.start, self.end, now, rules)
 
-    def kpis(self, now: datetime) -> list[tuple[Unit, UnitKpi]]:
+    def kpis(self, now: datetime, rules: KpiRules = DEFAULT_RULES) -> list[tuple[Unit, UnitKpi]]:
         mine: dict[tuple[str, int], list[AssignmentFact]] = defaultdict(list)
         for f in self.assignments:
             mine[(f.unit_kind, f.unit_id)].append(f)
@@ -77,7 +78,7 @@ class Facts:
         for u in self.units:
             key = (u.kind, u.id)
             evs = [e for aid in sorted(lead_ids.get(key, ())) for e in by_assignment.get(aid, [])]
-            out.append((u, unit_kpi(u.kind, u.id, mine.get(key, []), evs, self.start, self.end, now)))
+            out.append((u, unit_kpi(u.kind, u.id, mine.get(key, []), evs, self.start, self.end, now, rules)))
         return out
 
 

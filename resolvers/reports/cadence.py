@@ -1026,11 +1026,13 @@ async def add_league_tables(conn: AsyncConnection, report: Report, *, scope: Rep
     """
     from resolvers.kpi.formulas import LeagueEntry, league_ranks, shown
     from resolvers.kpi.gather import KPI_UNIT_KINDS, gather, units_of
+    from resolvers.kpi.rule_store import rules_for
 
     now = _aware_utc(now or utcnow())
     start, end = report.period_start, report.period_end
     unit_scope = await _UnitScope.load(conn, scope)
     overdue = await _overdue_by_unit(conn, report, unit_scope, now)
+    rules = await rules_for(conn, report.period_start.astimezone(LOCAL_TZ).date())
 
     rows_by_key: dict[UnitKey, dict[str, Any]] = {}
     entries = []
@@ -1040,7 +1042,7 @@ async def add_league_tables(conn: AsyncConnection, report: Report, *, scope: Rep
             continue
         units = await units_of(conn, kind, ids)
         facts = await gather(conn, units, start, end)
-        for unit, k in facts.kpis(now):
+        for unit, k in facts.kpis(now, rules):
             key: UnitKey = (kind, unit.id, "")
             n_overdue = len(overdue.get(key, []))
             rates = (k.response, k.acceptance, k.completion, k.satisfaction)

@@ -8,10 +8,13 @@ from typing import Annotated
 import strawberry
 
 from resolvers.kpi import kpi_trend, unit_kpis
+from resolvers.kpi.rule_store import define_rules, load_versions
+from resolvers.kpi.rules import DEFAULT_RULES
 from schema.context import Info
+from schema.edge import write_unit
 from schema.ids import from_global_id
 from schema.permissions import SignedIn
-from schema.types.kpi import _GID_TYPE, KpiUnitKind, UnitKpi
+from schema.types.kpi import _GID_TYPE, KpiRules, KpiUnitKind, UnitKpi
 
 WHO = ("CENTER_DISPATCHER, DISTRICT_LEADER and ADMIN see every unit; a DEPARTMENT_HANDLER its own department(s); a "
        "STREET_OFFICER its street(s) and their sections; everyone else gets FORBIDDEN.")
@@ -46,6 +49,46 @@ class KpiQuery:
         async with info.context.db.read() as conn:
             rows = await kpi_trend(conn, info.context.actor, kind=unit_kind.value, unit_id=unit_id, year=year)
         return [UnitKpi.of(r) for r in rows]
+
+
+    @strawberry.field(permission_classes=[SignedIn], description=(
+        "Every version of the KPI rules, the defaults (version 0) first, then by the date they take effect. Readable by "
+        "anyone signed in: the rules a unit is measured by are no secret."))
+    async def kpi_rules(self, info: Info) -> list[KpiRules]:
+        async with info.context.db.read() as conn:
+            versions = await load_versions(conn)
+        return [KpiRules.of(r) for r in [DEFAULT_RULES, *versions]]
+
+
+@strawberry.input(description="A new version of the KPI rules.")
+class DefineKpiRulesInput:
+    effective_from: date = strawberry.field(description="First local day it applies to: today or later (the past is never re-scored).")
+    base_score: int = strawberry.field(default=100, description="1–1000.")
+    late_response_points: int = strawberry.field(default=1, description="0–100; 0 turns the deduction off.")
+    refused_resolution_points: int = strawberry.field(default=1, description="0–100; 0 turns the deduction off.")
+    unsatisfied_rating_points: int = strawberry.field(default=1, description="0–100; 0 turns the deduction off.")
+    co_handlers_measured: bool = True
+    note: str = strawberry.field(default="", description="Why (e.g. the district's document number).")
+
+
+@strawberry.type(description="The version added.")
+class DefineKpiRulesPayload:
+    rules: KpiRules
+
+
+@strawberry.type(description="KPI rule mutations.")
+class KpiMutation:
+    @strawberry.mutation(description=(
+        "Add a version of the KPI rules (ADMIN only; audited). A date already taken: CONFLICT; a date in the past or a "
+        "value out of range: BAD_USER_INPUT."))
+    async def define_kpi_rules(self, info: Info, input: DefineKpiRulesInput) -> DefineKpiRulesPayload:
+        async with write_unit(info.context) as session:
+            rules = await define_rules(
+                session, info.context.actor, effective_from=input.effective_from, base_score=input.base_score,
+                late_response_points=input.late_response_points, refused_resolution_points=input.refused_resolution_points,
+                unsatisfied_rating_points=input.unsatisfied_rating_points, co_handlers_measured=input.co_handlers_measured,
+                note=input.note)
+        return DefineKpiRulesPayload(rules=KpiRules.of(rules))
 
 
 async def _unit_kpis(info: Info, kind: KpiUnitKind, date_from: date, date_to: date, gid: strawberry.ID | None) -> list[UnitKpi]:

@@ -10,6 +10,7 @@ import strawberry
 
 from resolvers.kpi import KpiRow
 from resolvers.kpi.formulas import Deduction, Rate, shown
+from resolvers.kpi.rules import KpiRules as Rules
 from schema.ids import to_global_id
 
 RATE_NOTE = "A 0–1 fraction rounded half-even to 4 decimals; null when the denominator is 0 (no rate, not 0% or 100%)."
@@ -34,7 +35,7 @@ class KpiIndicator(Enum):
 
 
 @strawberry.enum(description=(
-    "Why a point was deducted (1 point each): LATE_RESPONSE 响应不及时 (answered after the response deadline, or not "
+    "Why points were deducted (by default 1 point each; see KpiRules): LATE_RESPONSE 响应不及时 (answered after the response deadline, or not "
     "at all by it — lead or co-handler); REFUSED_RESOLUTION 解决不合理 (the center reopened the resolution); "
     "UNSATISFIED_RATING 群众不满意 (a 不满意 rating; the reopen it causes is not deducted again)."))
 class KpiDeductionReason(Enum):
@@ -81,7 +82,31 @@ class KpiRate:
                    items=_items(rate))
 
 
-@strawberry.type(description="One deducted point.")
+@strawberry.type(description=(
+    "考核规则 — one version of the KPI rules the district sets (ADMIN, `defineKpiRules`): the base score, the points "
+    "each failure costs (0: not deducted) and whether co-handlers are measured. A period is computed with the version in "
+    "effect on its first day; a version takes effect on its date and stays until the next one. Version 0 is the default "
+    "(the seed's): base 100, 1 point per failure, co-handlers measured."))
+class KpiRules:
+    version: int = strawberry.field(description="0 for the defaults; otherwise the version's number (increasing).")
+    effective_from: date = strawberry.field(description="First local day it applies to (Asia/Shanghai).")
+    base_score: int = strawberry.field(description="The score before deductions (default 100).")
+    late_response_points: int = strawberry.field(description="Points per late or missing response (default 1).")
+    refused_resolution_points: int = strawberry.field(description="Points per resolution the center refused as unreasonable (default 1).")
+    unsatisfied_rating_points: int = strawberry.field(description="Points per 不满意 rating (default 1).")
+    co_handlers_measured: bool = strawberry.field(description=(
+        "Whether co-handlers (协办) are measured on their response rate, their late responses deducting (default true). "
+        "When false only lead assignments count."))
+    note: str
+
+    @classmethod
+    def of(cls, r: Rules) -> KpiRules:
+        return cls(version=r.version, effective_from=r.effective_from, base_score=r.base_score,
+                   late_response_points=r.late_response_points, refused_resolution_points=r.refused_resolution_points,
+                   unsatisfied_rating_points=r.unsatisfied_rating_points, co_handlers_measured=r.co_handlers_measured, note=r.note)
+
+
+@strawberry.type(description="One deduction: the points it cost (the rules' points for its reason).")
 class KpiDeduction:
     reason: KpiDeductionReason
     points: int
@@ -100,7 +125,9 @@ class KpiDeduction:
     "部门考核 — one unit's KPIs for one period (local Asia/Shanghai dates `from`–`to` inclusive, i.e. [from 00:00, to+1 00:00)); "
     "T = min(period end, now). Lead assignments are measured on all four rates; a co-handler on its response rate "
     "(and its late responses) only. An assignment whose dispute was upheld (the street's second dispatch or the "
-    "district's decision went to another unit) is left out of everything. Score = 100 − deductions, no floor."))
+    "district's decision went to another unit) is left out of everything. Score = base score (100) − deductions, no "
+    "floor. Points, base score and whether co-handlers are measured are those of `rules`, the version in effect on "
+    "the period's first day."))
 class UnitKpi:
     unit_kind: KpiUnitKind
     unit_id: strawberry.ID = strawberry.field(description="Global ID of the Department, Street or StreetSection.")
@@ -127,12 +154,15 @@ class UnitKpi:
     acceptance: KpiRate
     completion: KpiRate
     satisfaction: KpiRate
-    late_responses: int = strawberry.field(description="Deductions for late (or missing) responses.")
-    refused_resolutions: int = strawberry.field(description="Deductions for resolutions the center refused (reopened) as unreasonable.")
-    unsatisfied_ratings: int = strawberry.field(description="Deductions for 不满意 ratings (one per rating, also when it reopened the request).")
-    deducted: int = strawberry.field(description="扣分: total points deducted = late responses + refused resolutions + unsatisfied ratings (1 point each).")
-    deductions: list[KpiDeduction] = strawberry.field(description="Every deducted point with its request and reason, in time order.")
-    score: int = strawberry.field(description="考核得分 = 100 − deducted, with no lower bound (can be negative).")
+    late_responses: int = strawberry.field(description="Number of late (or missing) responses deducted.")
+    refused_resolutions: int = strawberry.field(description="Number of resolutions the center refused (reopened) as unreasonable, deducted.")
+    unsatisfied_ratings: int = strawberry.field(description="Number of 不满意 ratings deducted (one per rating, also when it reopened the request).")
+    deducted: int = strawberry.field(description=(
+        "扣分: total points deducted = late responses × lateResponsePoints + refused resolutions × refusedResolutionPoints "
+        "+ unsatisfied ratings × unsatisfiedRatingPoints (by default 1 point each)."))
+    deductions: list[KpiDeduction] = strawberry.field(description="Every deduction with its request, reason and points, in time order.")
+    score: int = strawberry.field(description="考核得分 = rules.baseScore (100) − deducted, with no lower bound (can be negative).")
+    rules: KpiRules = strawberry.field(description="The rules these figures were computed with.")
 
     @classmethod
     def of(cls, row: KpiRow) -> UnitKpi:
@@ -149,6 +179,6 @@ class UnitKpi:
             satisfaction=KpiRate.of(KpiIndicator.SATISFACTION, k.satisfaction),
             late_responses=k.count("LATE_RESPONSE"), refused_resolutions=k.count("REFUSED_RESOLUTION"),
             unsatisfied_ratings=k.count("UNSATISFIED_RATING"), deducted=k.deducted,
-            deductions=[KpiDeduction.of(d) for d in k.deductions], score=k.score,
+            deductions=[KpiDeduction.of(d) for d in k.deductions], score=k.score, rules=KpiRules.of(k.rules),
         )
 

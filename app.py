@@ -60,12 +60,18 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.bus = EventBus(settings.broadcast_url, settings.channel_prefix)
         await app.state.bus.start()
         sweeper = asyncio.create_task(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), name="overdue-sweep")
+        # Background workers (each a long-running coroutine over app.state): cancelled at shutdown.
+        workers: list[asyncio.Task] = [sweeper]
+        # <notify-workers>
+        # <orders-workers>
         try:
             yield
         finally:
-            sweeper.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await sweeper
+            for task in workers:
+                task.cancel()
+            for task in workers:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
             await app.state.bus.stop()
             await app.state.db.dispose()
 
@@ -129,6 +135,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/report", export_report),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            # <import-routes>
+            # <qr-routes>
+            # <notify-routes>
+            # <orders-routes>
             Route("/console", console),
             Route("/console/{path:path}", console),
         ],

@@ -32,6 +32,11 @@ from schema.api.requests_query import RequestQuery
 from schema.api.society import SocietyMutation, SocietyQuery
 from schema.api.subscriptions import Subscription
 from schema.api.timebank import TimeBankMutation, TimeBankQuery
+# <admin-import>
+# <import-import>
+# <qr-import>
+# <notify-import>
+# <orders-import>
 from schema.types.partners import CoTask, DualReport
 from schema.types.evaluation import FieldScore, FieldTeam, SurveyCampaign, SurveyRespondent
 from schema.types.meetings import Meeting, MeetingFollowUp, MeetingTopic
@@ -45,14 +50,44 @@ from schema.types.society import Fund, ServiceProject, SocialOrganisation
 from schema.types.timebank import CatalogueItem, ServiceRecord, TimeBankAccount, TimeBankEntry, Volunteer, VolunteerTeam
 
 @strawberry.type(description="Queries. Lists are Relay connections of at most 100 items a page.")
-class Query(OrgQuery, RequestQuery, ReportQuery, EvaluationExportQuery, PartnerQuery, MeetingQuery, TimeBankQuery, SocietyQuery,
-            EvaluationQuery, KpiQuery):
+# One base per line, each area with its own anchor comment: parts added side by side never touch
+# the same line.
+class Query(
+    OrgQuery,
+    RequestQuery,
+    ReportQuery,
+    EvaluationExportQuery,
+    PartnerQuery,
+    MeetingQuery,
+    TimeBankQuery,
+    SocietyQuery,
+    EvaluationQuery,
+    KpiQuery,
+    # <admin-query>
+    # <import-query>
+    # <qr-query>
+    # <notify-query>
+    # <orders-query>
+):
     pass
 
 
 @strawberry.type(description="Mutations: each takes one input object and returns a payload.")
-class Mutation(AuthMutation, RequestMutation, PartnerMutation, MeetingMutation, TimeBankMutation, SocietyMutation,
-               EvaluationMutation, KpiMutation):
+class Mutation(
+    AuthMutation,
+    RequestMutation,
+    PartnerMutation,
+    MeetingMutation,
+    TimeBankMutation,
+    SocietyMutation,
+    EvaluationMutation,
+    KpiMutation,
+    # <admin-mutation>
+    # <import-mutation>
+    # <qr-mutation>
+    # <notify-mutation>
+    # <orders-mutation>
+):
     pass
 
 

@@ -18,8 +18,9 @@ import Community, { CommunityNav } from './pages/Community.jsx';
 
 const Explorer = lazy(() => import('./pages/Explorer.jsx'));
 const Evaluation = lazy(() => import('./pages/Evaluation.jsx'));
+const Admin = lazy(() => import('./pages/Admin.jsx'));
 
-function Home({ communityTab = null, page = null }) {
+function Home({ communityTab = null, page = null, adminTab = null }) {
   const [session, setSessionState] = useState(getSession);
   const [notice, setNotice] = useState('');
 
@@ -40,6 +41,13 @@ function Home({ communityTab = null, page = null }) {
 
   if (!session) return <Login notice={notice} onSignedIn={(s) => setSessionState(s)} />;
   const role = session.user.role;
+  if (role === 'ADMIN' && page !== 'evaluation') {
+    return (
+      <Suspense fallback={<main className="page-center"><p className="muted big">正在加载系统管理…</p></main>}>
+        <Admin session={session} onSignOut={signOut} tab={adminTab} />
+      </Suspense>
+    );
+  }
   if (page === 'evaluation' || role === 'EVALUATOR') {
     return (
       <Suspense fallback={<main className="page-center"><p className="muted big">正在加载考核评价…</p></main>}>
@@ -84,6 +92,7 @@ function App() {
   if (parts.length === 0 || (parts[0] === 'login' && parts.length === 1)) return <Home />;
   if (parts[0] === 'community' && parts.length <= 2) return <Home communityTab={parts[1] || 'partners'} />;
   if (parts[0] === 'evaluation' && parts.length === 1) return <Home page="evaluation" />;
+  if (parts[0] === 'admin' && parts.length <= 2) return <Home adminTab={parts[1] || 'users'} />;
   if (parts[0] === 'qr' && parts.length === 2) return <Resident token={parts[1]} />;
   if (parts[0] === 'track' && parts.length <= 2) return <Track code={parts[1] || ''} />;
   if (parts[0] === 'explorer' && parts.length === 1) {

@@ -4,6 +4,11 @@ from db.base import Base
 from db.models.audit import AuditEntry
 from db.models.evaluation import FieldScore, FieldTeam, SurveyAnswer, SurveyCampaign, SurveyRespondent
 from db.models.kpi import KpiRuleVersion
+# <admin-models>
+# <import-models>
+# <qr-models>
+# <notify-models>
+# <orders-models>
 from db.models.partners import CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReport, DualReportService
 from db.models.meetings import Meeting, MeetingFollowUp, MeetingFollowUpNote, MeetingParticipant, MeetingTopic, MeetingTopicRequest
 from db.models.people import Resident

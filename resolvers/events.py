@@ -9,6 +9,7 @@ holds the database's single write lock: sessions begin IMMEDIATE).
 from __future__ import annotations
 
 import json
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -66,6 +67,19 @@ class CommittedEvent:
     log: str = "request"  # or "co_task": the co-building tasks' log, with seqs of its own
 
 
+# Writers of outboxes that follow request events (notifications to reporters, outcomes reported
+# back to the city's 12345 line). Each is called with the unit of work's staged request events,
+# inside its transaction and before the log lock is taken: what a hook writes commits, or rolls
+# back, with the change itself. A module registers its hook once, when imported.
+EventHook = Callable[[AsyncSession, Sequence["StagedEvent"]], Awaitable[None]]
+EVENT_HOOKS: list[EventHook] = []
+
+
+def add_event_hook(hook: EventHook) -> None:
+    if hook not in EVENT_HOOKS:
+        EVENT_HOOKS.append(hook)
+
+
 def stage(
     session: AsyncSession,
     request: Any,
@@ -114,6 +128,9 @@ async def flush_events(session: AsyncSession) -> list[CommittedEvent]:
     staged_tasks: list[StagedTaskEvent] = session.info.pop(_PENDING_TASKS, [])
     if not staged and not staged_tasks:
         return []
+    if staged:
+        for hook in EVENT_HOOKS:
+            await hook(session, staged)
     await session.flush()
     if (await session.connection()).dialect.name == "postgresql":
         await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENT_LOG_LOCK})

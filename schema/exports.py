@@ -86,7 +86,6 @@ async def _serve_evaluation(request: Request, settings: Settings) -> Response:
             report = await run_evaluation_export(conn, actor, req)
         except DomainError as err:
             return PlainTextResponse(err.zh, status_code=403)
-    suffix = req.year if req.kind == "COMMUNITY_RANKING" else f"{req.date_from}_{req.date_to}"
-    filename = f"{req.kind.lower()}-{suffix}.xlsx"
+    filename = f"{req.file_stem()}.xlsx"
     headers = {"Content-Disposition": f'attachment; filename="{filename}"', "Cache-Control": "private, no-store"}
     return Response(to_xlsx(report), media_type=XLSX, headers=headers)

@@ -1,7 +1,7 @@
 """Configurable KPI rules (SPEC §7 "configurable"; resolvers/kpi/rules.py): the points per failure,
 the base score and whether co-handlers are measured, as versions in effect from a date on.
 
-First the formulas under other rules on plain facts; then one small world in March 2013 (Asia/
+First the formulas under other rules on plain facts; then one small world in March 2012 (Asia/
 Shanghai; a month no other test uses) computed through the API under the rules then in force
 (rows written directly: the API refuses to define rules for the past) and under the defaults;
 then the ADMIN mutation, with a date years ahead so that no other test's period is touched.
@@ -33,8 +33,8 @@ def utc(*args: int) -> datetime:
     return datetime(*args, tzinfo=UTC)
 
 
-MARCH_2013 = (utc(2013, 2, 28, 16), utc(2013, 3, 31, 16))
-AFTER = utc(2014, 1, 1)
+MARCH_2012 = (utc(2012, 2, 29, 16), utc(2012, 3, 31, 16))
+AFTER = utc(2013, 1, 1)
 STRICT = dict(base_score=120, late_response_points=3, refused_resolution_points=2, unsatisfied_rating_points=0,
               co_handlers_measured=False)
 
@@ -71,18 +71,18 @@ def _fact(aid: int, role: str, status: str, due: datetime, responded: datetime |
 
 
 def test_points_base_and_co_handlers_follow_the_rules() -> None:
-    late_lead = _fact(1, "LEAD", "DONE", utc(2013, 3, 2, 3), utc(2013, 3, 2, 6), utc(2013, 3, 9), utc(2013, 3, 5))
-    late_co = _fact(2, "CO", "ACCEPTED", utc(2013, 3, 3, 3), utc(2013, 3, 3, 9))
-    unsatisfied = EventFact("RATED", 101, "T1", 1, utc(2013, 3, 6), score=Fraction(0))
-    refused = EventFact("REOPENED", 101, "T1", 1, utc(2013, 3, 7), by="CENTER")
+    late_lead = _fact(1, "LEAD", "DONE", utc(2012, 3, 2, 3), utc(2012, 3, 2, 6), utc(2012, 3, 9), utc(2012, 3, 5))
+    late_co = _fact(2, "CO", "ACCEPTED", utc(2012, 3, 3, 3), utc(2012, 3, 3, 9))
+    unsatisfied = EventFact("RATED", 101, "T1", 1, utc(2012, 3, 6), score=Fraction(0))
+    refused = EventFact("REOPENED", 101, "T1", 1, utc(2012, 3, 7), by="CENTER")
     facts, evs = [late_lead, late_co], [unsatisfied, refused]
 
-    default = unit_kpi("DEPARTMENT", 1, facts, evs, *MARCH_2013, AFTER)
+    default = unit_kpi("DEPARTMENT", 1, facts, evs, *MARCH_2012, AFTER)
     assert sorted((d.reason, d.points) for d in default.deductions) == [
         ("LATE_RESPONSE", 1), ("LATE_RESPONSE", 1), ("REFUSED_RESOLUTION", 1), ("UNSATISFIED_RATING", 1)]
     assert (default.response.denominator, default.deducted, default.score) == (2, 4, 96)
 
-    strict = unit_kpi("DEPARTMENT", 1, facts, evs, *MARCH_2013, AFTER, KpiRules(version=9, effective_from=date(2013, 1, 1), **STRICT))
+    strict = unit_kpi("DEPARTMENT", 1, facts, evs, *MARCH_2012, AFTER, KpiRules(version=9, effective_from=date(2012, 1, 1), **STRICT))
     # The co-handler is not measured (out of the denominator, no deduction); an unsatisfied rating is worth 0: not listed.
     assert [i.assignment_id for i in strict.response.items] == [1]
     assert sorted((d.reason, d.points) for d in strict.deductions) == [("LATE_RESPONSE", 3), ("REFUSED_RESOLUTION", 2)]
@@ -92,7 +92,7 @@ def test_points_base_and_co_handlers_follow_the_rules() -> None:
 
 
 # ---------------------------------------------------------------------------------------------
-# March 2013 through the API.
+# March 2012 through the API.
 
 
 @dataclass
@@ -112,8 +112,8 @@ async def _seed(db: Any) -> World:
     prefix = "KR" + "".join(secrets.choice("ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(5))
     async with db.write() as session:
         # The rules in force that month (and the defaults again from April): what the district had decided then.
-        strict = KpiRuleVersion(effective_from=date(2013, 3, 1), note="2013年3月试行", **STRICT)
-        back = KpiRuleVersion(effective_from=date(2013, 4, 1), base_score=100, late_response_points=1, refused_resolution_points=1,
+        strict = KpiRuleVersion(effective_from=date(2012, 3, 1), note="2012年3月试行", **STRICT)
+        back = KpiRuleVersion(effective_from=date(2012, 4, 1), base_score=100, late_response_points=1, refused_resolution_points=1,
                               unsatisfied_rating_points=1, co_handlers_measured=True, note="恢复默认")
         session.add_all([strict, back])
 
@@ -138,21 +138,21 @@ async def _seed(db: Any) -> World:
                                                       community_id=req.community_id), kind, None, at=at, data=data, actor_label="测试")
 
         # X1: answered 3 h late, resolved in time, rated unsatisfied (which reopened it).
-        x1 = await request("X1", utc(2013, 3, 4))
-        assign(x1, d, utc(2013, 3, 4, 1), "DONE", response_due=utc(2013, 3, 4, 3), responded=utc(2013, 3, 4, 6), resolve_due=utc(2013, 3, 11))
-        log(x1, ("RESOLVED", utc(2013, 3, 6), {}), ("RATED", utc(2013, 3, 7), {"rating": "UNSATISFIED", "score": 0.0}),
-            ("REOPENED", utc(2013, 3, 7), {"by": "RESIDENT"}))
+        x1 = await request("X1", utc(2012, 3, 4))
+        assign(x1, d, utc(2012, 3, 4, 1), "DONE", response_due=utc(2012, 3, 4, 3), responded=utc(2012, 3, 4, 6), resolve_due=utc(2012, 3, 11))
+        log(x1, ("RESOLVED", utc(2012, 3, 6), {}), ("RATED", utc(2012, 3, 7), {"rating": "UNSATISFIED", "score": 0.0}),
+            ("REOPENED", utc(2012, 3, 7), {"by": "RESIDENT"}))
         # X2: answered in time; the center refused the resolution.
-        x2 = await request("X2", utc(2013, 3, 5))
-        assign(x2, d, utc(2013, 3, 5, 1), "DONE", response_due=utc(2013, 3, 5, 3), responded=utc(2013, 3, 5, 2), resolve_due=utc(2013, 3, 25))
-        log(x2, ("RESOLVED", utc(2013, 3, 8), {}), ("REOPENED", utc(2013, 3, 9), {"by": "CENTER"}), ("RESOLVED", utc(2013, 3, 12), {}))
+        x2 = await request("X2", utc(2012, 3, 5))
+        assign(x2, d, utc(2012, 3, 5, 1), "DONE", response_due=utc(2012, 3, 5, 3), responded=utc(2012, 3, 5, 2), resolve_due=utc(2012, 3, 25))
+        log(x2, ("RESOLVED", utc(2012, 3, 8), {}), ("REOPENED", utc(2012, 3, 9), {"by": "CENTER"}), ("RESOLVED", utc(2012, 3, 12), {}))
         # X3: led by another department, D a co-handler answering late.
-        x3 = await request("X3", utc(2013, 3, 6))
-        assign(x3, other, utc(2013, 3, 6, 1), "DONE", response_due=utc(2013, 3, 6, 3), responded=utc(2013, 3, 6, 2), resolve_due=utc(2013, 3, 13))
-        assign(x3, d, utc(2013, 3, 6, 1), "ACCEPTED", role="CO", response_due=utc(2013, 3, 6, 3), responded=utc(2013, 3, 6, 7))
+        x3 = await request("X3", utc(2012, 3, 6))
+        assign(x3, other, utc(2012, 3, 6, 1), "DONE", response_due=utc(2012, 3, 6, 3), responded=utc(2012, 3, 6, 2), resolve_due=utc(2012, 3, 13))
+        assign(x3, d, utc(2012, 3, 6, 1), "ACCEPTED", role="CO", response_due=utc(2012, 3, 6, 3), responded=utc(2012, 3, 6, 7))
         # X4: never answered.
-        x4 = await request("X4", utc(2013, 3, 7))
-        assign(x4, d, utc(2013, 3, 7, 1), "PENDING", response_due=utc(2013, 3, 7, 3), resolve_due=utc(2013, 3, 14))
+        x4 = await request("X4", utc(2012, 3, 7))
+        assign(x4, d, utc(2012, 3, 7, 1), "PENDING", response_due=utc(2012, 3, 7, 3), resolve_due=utc(2012, 3, 14))
         await events.flush_events(session)
         await session.flush()
         w.versions = (strict.id, back.id)
@@ -175,10 +175,10 @@ async def test_a_period_uses_the_rules_in_force_on_its_first_day(gql: Any, token
     w = world
     names = {code: name for name, code in w.codes.items()}
     gid = to_global_id("Department", w.d)
-    k = (await gql.ok(Q, {"f": "2013-03-01", "t": "2013-03-31", "d": gid}, token=tokens["dispatcher"]))["departmentKpis"][0]
-    assert k["rules"] == {"version": w.versions[0], "effectiveFrom": "2013-03-01", "baseScore": 120, "lateResponsePoints": 3,
+    k = (await gql.ok(Q, {"f": "2012-03-01", "t": "2012-03-31", "d": gid}, token=tokens["dispatcher"]))["departmentKpis"][0]
+    assert k["rules"] == {"version": w.versions[0], "effectiveFrom": "2012-03-01", "baseScore": 120, "lateResponsePoints": 3,
                           "refusedResolutionPoints": 2, "unsatisfiedRatingPoints": 0, "coHandlersMeasured": False,
-                          "note": "2013年3月试行"}
+                          "note": "2012年3月试行"}
     # Response: X1 late, X2 on time, X4 no answer (X3, a co-handling, not measured) → 1/3.
     assert sorted(names[i["trackingCode"]] for i in k["response"]["items"]) == ["X1", "X2", "X4"]
     assert (k["response"]["numerator"], k["response"]["denominator"]) == (1, 3)
@@ -188,7 +188,7 @@ async def test_a_period_uses_the_rules_in_force_on_its_first_day(gql: Any, token
     assert (k["lateResponses"], k["refusedResolutions"], k["unsatisfiedRatings"], k["deducted"], k["score"]) == (2, 1, 0, 8, 112)
 
     # The same data over a period starting the day before: the defaults were in force then.
-    k0 = (await gql.ok(Q, {"f": "2013-02-28", "t": "2013-03-31", "d": gid}, token=tokens["dispatcher"]))["departmentKpis"][0]
+    k0 = (await gql.ok(Q, {"f": "2012-02-29", "t": "2012-03-31", "d": gid}, token=tokens["dispatcher"]))["departmentKpis"][0]
     assert (k0["rules"]["version"], k0["rules"]["baseScore"]) == (0, 100)
     assert sorted((names[d["trackingCode"]], d["reason"], d["role"], d["points"]) for d in k0["deductions"]) == [
         ("X1", "LATE_RESPONSE", "LEAD", 1), ("X1", "UNSATISFIED_RATING", "LEAD", 1), ("X2", "REFUSED_RESOLUTION", "LEAD", 1),
@@ -198,11 +198,11 @@ async def test_a_period_uses_the_rules_in_force_on_its_first_day(gql: Any, token
 
 async def test_trend_and_league_table_follow_the_rules_of_each_month(gql: Any, tokens: dict[str, str], db: Any, world: World) -> None:
     w = world
-    q = """query($d: ID!) { kpiTrend(departmentId: $d, year: 2013) { periodFrom deducted score rules { version baseScore } } }"""
+    q = """query($d: ID!) { kpiTrend(departmentId: $d, year: 2012) { periodFrom deducted score rules { version baseScore } } }"""
     months = (await gql.ok(q, {"d": to_global_id("Department", w.d)}, token=tokens["district"]))["kpiTrend"]
     assert [(m["rules"]["version"], m["score"]) for m in months[1:4]] == [(0, 100), (w.versions[0], 112), (w.versions[1], 100)]
     async with db.read() as conn:
-        report = await add_league_tables(conn, await monthly_supervision(conn, 2013, 3, scope=None), scope=None, now=AFTER)
+        report = await add_league_tables(conn, await monthly_supervision(conn, 2012, 3, scope=None), scope=None, now=AFTER)
     league = {t.key: t for t in report.tables}["league"].rows
     row = next(r for r in league if r["unit"] == "区住房和城乡建设局")
     assert (row["deducted"], row["score"]) == (8, 112)

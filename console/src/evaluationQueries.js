@@ -25,8 +25,8 @@ export const DRILL = `query EvalDrill($year: Int!, $streetId: ID) {
   }
 }`;
 
-export const STREET_ASSESSMENT = `query EvalStreetAssessment($year: Int!) {
-  streetAssessment(year: $year) {
+export const STREET_ASSESSMENT = `query EvalStreetAssessment($year: Int!, $streetId: ID) {
+  streetAssessment(year: $year, streetId: $streetId) {
     satisfactionWeight streetTotalPoints
     rows { communityCount scoredCommunityCount meanPhoneScore satisfactionPoints street { id name } }
   }
@@ -39,14 +39,22 @@ export const DEPARTMENT_KPIS = `query EvalDepartmentKpis($from: Date!, $to: Date
   }
 }`;
 
-export const KPI_TREND = `query EvalKpiTrend($departmentId: ID!, $year: Int!) {
-  kpiTrend(departmentId: $departmentId, year: $year) {
+export const KPI_TREND = `query EvalKpiTrend($departmentId: ID!, $year: Int!, $unitKind: KpiUnitKind! = DEPARTMENT) {
+  kpiTrend(departmentId: $departmentId, year: $year, unitKind: $unitKind) {
     periodFrom responseRate acceptanceRate completionRate satisfactionRate deducted score
   }
 }`;
 
-export const EXPORT = `query EvalExport($kind: EvaluationExportKind!, $year: Int, $streetId: ID, $from: Date, $to: Date, $departmentId: ID) {
-  evaluationExport(kind: $kind, year: $year, streetId: $streetId, from: $from, to: $to, departmentId: $departmentId) {
+// 单位排行榜: ranked on the page by LeagueChart.leagueRanks, as the UNIT_KPIS download ranks them.
+export const UNIT_KPIS = `query EvalUnitKpis($unitKind: KpiUnitKind!, $from: Date!, $to: Date!) {
+  unitKpis(unitKind: $unitKind, from: $from, to: $to) {
+    unitId unitName responseRate acceptanceRate completionRate satisfactionRate deducted score
+  }
+}`;
+
+export const EXPORT = `query EvalExport($kind: EvaluationExportKind!, $year: Int, $streetId: ID, $from: Date, $to: Date, $departmentId: ID,
+  $unitKind: KpiUnitKind) {
+  evaluationExport(kind: $kind, year: $year, streetId: $streetId, from: $from, to: $to, departmentId: $departmentId, unitKind: $unitKind) {
     kind title rowCount xlsxUrl
   }
 }`;

@@ -16,6 +16,7 @@ from resolvers.reports.export import csv_rows, table_rows
 from resolvers.reports.run import ReportRequest, run_report
 from schema.context import Info
 from schema.permissions import SignedIn
+from schema.types.kpi import _GID_TYPE, KpiUnitKind
 
 EXPORT_TTL = 600
 
@@ -103,6 +104,11 @@ class ReportQuery:
 class EvaluationExportKind(Enum):
     COMMUNITY_RANKING = strawberry.enum_value("COMMUNITY_RANKING", description="社区综合排名 of a survey year (needs `year`; optional `streetId`).")
     DEPARTMENT_KPIS = strawberry.enum_value("DEPARTMENT_KPIS", description="部门考核 of a period (needs `from` and `to`; optional `departmentId`).")
+    STREET_ASSESSMENT = strawberry.enum_value("STREET_ASSESSMENT", description="街道考核 of a survey year (needs `year`; optional `streetId`).")
+    KPI_TREND = strawberry.enum_value("KPI_TREND", description=(
+        "One unit's 12 monthly KPI rows of a year (needs `year` and `departmentId`; `unitKind` STREET or SECTION with that unit's ID)."))
+    UNIT_KPIS = strawberry.enum_value("UNIT_KPIS", description=(
+        "单位排行榜 — the units of `unitKind` ranked by KPI score for a period (needs `unitKind`, `from` and `to`)."))
 
 
 @strawberry.type(description="A signed Excel download of an evaluation table, with the same numbers as the GraphQL field it mirrors.")
@@ -118,21 +124,30 @@ class EvaluationExportQuery:
     @strawberry.field(permission_classes=[SignedIn], description=(
         "A signed Excel link for the evaluation page. COMMUNITY_RANKING: the rows of `communityRanking(year, streetId)` that you "
         "may drill into — district-wide readers (admins, center, district leaders, evaluators) all, a street officer its own "
-        "street(s) only (another street: FORBIDDEN), a community worker its own row; no campaign: NOT_FOUND. DEPARTMENT_KPIS: "
-        "the rows of `departmentKpis(from, to, departmentId)` with its access rules."))
+        "street(s) only (another street: FORBIDDEN), a community worker its own row; no campaign: NOT_FOUND. STREET_ASSESSMENT: "
+        "the rows of `streetAssessment(year, streetId)` with its access rules; no campaign: NOT_FOUND. DEPARTMENT_KPIS: "
+        "the rows of `departmentKpis(from, to, departmentId)` with its access rules. KPI_TREND: the 12 rows of "
+        "`kpiTrend(departmentId, year, unitKind)` with its access rules. UNIT_KPIS: the rows of `unitKpis(unitKind, from, to)` "
+        "with its access rules, each with its rank — higher KPI score first, equal scores share a rank (1, 2, 2, 4), ties "
+        "listed by name (unitKpis has no overdue count, so the cadence reports' overdue tie-break does not apply)."))
     async def evaluation_export(
         self, info: Info, kind: EvaluationExportKind, year: int | None = None, street_id: strawberry.ID | None = None,
         from_: Annotated[date | None, strawberry.argument(name="from")] = None, to: date | None = None,
-        department_id: strawberry.ID | None = None,
+        department_id: Annotated[strawberry.ID | None, strawberry.argument(description=(
+            "The department; for KPI_TREND and UNIT_KPIS with `unitKind` STREET or SECTION, that Street or StreetSection."))] = None,
+        unit_kind: Annotated[KpiUnitKind | None, strawberry.argument(description=(
+            "KPI_TREND: the kind of `departmentId` (default DEPARTMENT); UNIT_KPIS: the units ranked (required)."))] = None,
     ) -> EvaluationExport:
         from resolvers.reports.run import EvaluationExportRequest, run_evaluation_export
         from schema.ids import from_global_id
 
         actor = info.context.actor
+        unit_type = _GID_TYPE[unit_kind.value if unit_kind is not None else "DEPARTMENT"]
         req = EvaluationExportRequest(
             kind=kind.value, year=year, street_id=None if street_id is None else from_global_id(street_id, "Street")[1],
             date_from=from_, date_to=to,
-            department_id=None if department_id is None else from_global_id(department_id, "Department")[1])
+            department_id=None if department_id is None else from_global_id(department_id, unit_type)[1],
+            unit_kind=None if unit_kind is None else unit_kind.value)
         async with info.context.db.read() as conn:
             report = await run_evaluation_export(conn, actor, req)
         secret = info.context.settings.secret_key

@@ -1,7 +1,8 @@
 // 考核评价 — the evaluation page: the community ranking of a survey year (with its drill-down),
-// the score distribution and phone-vs-field charts, the street assessment, and the department
-// KPIs of a period with a department's monthly trend. Every table downloads as Excel through a
-// signed link generated on the server from the same functions as the figures shown here.
+// the score distribution and phone-vs-field charts, the street assessment, the department KPIs of
+// a period with a department's monthly trend, and the league table (单位排行榜) of departments,
+// streets or street sections for the same period. Every table downloads as Excel through a signed
+// link generated on the server from the same functions as the figures shown here.
 import { useEffect, useMemo, useRef, useState } from 'react';
 import * as echarts from 'echarts/core';
 import { BarChart, LineChart, ScatterChart } from 'echarts/charts';
@@ -11,7 +12,8 @@ import { CanvasRenderer } from 'echarts/renderers';
 import { gql } from '../api.js';
 import { TopBar } from '../components.jsx';
 import { navigate } from '../router.js';
-import { CAMPAIGNS, DEPARTMENT_KPIS, DRILL, EXPORT, KPI_TREND, RANKING, STREETS, STREET_ASSESSMENT } from '../evaluationQueries.js';
+import { CAMPAIGNS, DEPARTMENT_KPIS, DRILL, EXPORT, KPI_TREND, RANKING, STREETS, STREET_ASSESSMENT, UNIT_KPIS } from '../evaluationQueries.js';
+import { LEAGUE_LEGEND, isIdle, leagueChartHeight, leagueChartOption, leagueRanks } from '../LeagueChart.jsx';
 
 echarts.use([BarChart, LineChart, ScatterChart, GridComponent, LegendComponent, TooltipComponent, CanvasRenderer]);
 
@@ -20,6 +22,12 @@ const NONE = '无数据';
 const RANKING_READERS = new Set(['ADMIN', 'CENTER_DISPATCHER', 'DISTRICT_LEADER', 'EVALUATOR', 'STREET_OFFICER', 'COMMUNITY_WORKER']);
 const STREET_READERS = new Set(['ADMIN', 'CENTER_DISPATCHER', 'DISTRICT_LEADER', 'EVALUATOR', 'STREET_OFFICER']);
 const KPI_READERS = new Set(['ADMIN', 'CENTER_DISPATCHER', 'DISTRICT_LEADER', 'DEPARTMENT_HANDLER']);
+// The unit kinds whose KPIs a role may read (resolvers.kpi.allowed_unit_ids).
+const ALL_KINDS = ['DEPARTMENT', 'STREET', 'SECTION'];
+const LEAGUE_KINDS = {
+  ADMIN: ALL_KINDS, CENTER_DISPATCHER: ALL_KINDS, DISTRICT_LEADER: ALL_KINDS, DEPARTMENT_HANDLER: ['DEPARTMENT'], STREET_OFFICER: ['STREET', 'SECTION'],
+};
+const KIND_LABEL = { DEPARTMENT: '区直部门', STREET: '街道', SECTION: '街道科室' };
 
 const num = (v, digits = 2) => (v === null || v === undefined ? NONE : Number(v).toFixed(digits));
 const pct = (v) => (v === null || v === undefined ? NONE : `${(v * 100).toFixed(1)}%`);
@@ -128,14 +136,79 @@ function Drill({ year, row, onClose }) {
   );
 }
 
-function KpiSection({ session, setError }) {
-  const year = Number(todayShanghai().slice(0, 4));
-  const [from, setFrom] = useState(`${year}-01-01`);
-  const [to, setTo] = useState(`${year}-12-31`);
+function trendOption(trend) {
+  return {
+    tooltip: { trigger: 'axis' },
+    legend: { top: 0 },
+    grid: { left: 48, right: 48, top: 36, bottom: 28 },
+    xAxis: { type: 'category', data: trend.map((r) => `${Number(r.periodFrom.slice(5, 7))}月`) },
+    yAxis: [{ type: 'value', min: 0, max: 100, name: '%' }, { type: 'value', name: '得分' }],
+    series: [
+      ...[['responseRate', '响应率'], ['acceptanceRate', '承办率'], ['completionRate', '办结率'], ['satisfactionRate', '满意率']].map(([k, name]) => ({
+        type: 'line', name, connectNulls: false, data: trend.map((r) => (r[k] === null ? null : +(r[k] * 100).toFixed(1))),
+      })),
+      { type: 'bar', name: '考核得分', yAxisIndex: 1, data: trend.map((r) => r.score), barMaxWidth: 18, itemStyle: { opacity: 0.35 } },
+    ],
+  };
+}
+
+/** One unit's KPIs per month of `year` (kpiTrend), with its Excel download. */
+function TrendPanel({ unitKind, unitId, unitName, year, setError, chartId, exportId }) {
+  const [trend, setTrend] = useState(null);
+  useEffect(() => {
+    let live = true;
+    setTrend(null);
+    gql(KPI_TREND, { departmentId: unitId, year, unitKind })
+      .then((d) => live && setTrend(d.kpiTrend))
+      .catch((err) => live && setError(err.message));
+    return () => { live = false; };
+  }, [unitKind, unitId, year, setError]);
+  const option = useMemo(() => trend && trendOption(trend), [trend]);
+  return (
+    <div className="eval-trend">
+      <div className="eval-filters">
+        <h3>{unitName} · {year}年月度趋势</h3>
+        <ExportLink variables={{ kind: 'KPI_TREND', departmentId: unitId, year, unitKind }} label="导出月度趋势 Excel" testId={exportId} setError={setError} />
+      </div>
+      {trend === null ? <p className="muted">正在加载…</p> : <Chart option={option} testId={chartId} />}
+      {trend && trend.every((r) => r.responseRate === null && r.satisfactionRate === null) && <p className="muted">本年度暂无派单,比率{NONE}。</p>}
+    </div>
+  );
+}
+
+const MAX_SPAN_DAYS = 366 * 3; // resolvers.kpi.MAX_DAYS: a longer period is refused
+
+function spanDays(from, to) {
+  return (Date.parse(`${to}T00:00:00Z`) - Date.parse(`${from}T00:00:00Z`)) / 86400000;
+}
+
+/** The KPI period (local dates, inclusive), shared by the department table and the league table.
+ * Moving one end past the other (or more than three years away) moves the other end to the same
+ * year, so that the page never asks for a period the server refuses. */
+function PeriodInputs({ period, setPeriod, prefix }) {
+  const set = (key) => (e) => {
+    const v = e.target.value;
+    if (!v || v < '2000-01-01') return; // a year still being typed
+    setPeriod((p) => {
+      const next = { ...p, [key]: v };
+      const span = spanDays(next.from, next.to);
+      if (span >= 0 && span < MAX_SPAN_DAYS) return next;
+      return key === 'from' ? { from: v, to: `${v.slice(0, 4)}-12-31` } : { from: `${v.slice(0, 4)}-01-01`, to: v };
+    });
+  };
+  return (
+    <>
+      <label>自 <input type="date" value={period.from} onChange={set('from')} data-testid={`${prefix}-from`} /></label>
+      <label>至 <input type="date" value={period.to} onChange={set('to')} data-testid={`${prefix}-to`} /></label>
+    </>
+  );
+}
+
+function KpiSection({ period, setPeriod, setError }) {
+  const { from, to } = period;
   const [departmentId, setDepartmentId] = useState('');
   const [options, setOptions] = useState([]);
   const [rows, setRows] = useState(null);
-  const [trend, setTrend] = useState(null);
 
   useEffect(() => {
     let live = true;
@@ -150,37 +223,12 @@ function KpiSection({ session, setError }) {
     return () => { live = false; };
   }, [from, to, departmentId, setError]);
 
-  useEffect(() => {
-    let live = true;
-    setTrend(null);
-    if (!departmentId) return undefined;
-    gql(KPI_TREND, { departmentId, year: Number(from.slice(0, 4)) })
-      .then((d) => live && setTrend(d.kpiTrend))
-      .catch((err) => live && setError(err.message));
-    return () => { live = false; };
-  }, [departmentId, from, setError]);
-
-  const trendOption = useMemo(() => trend && ({
-    tooltip: { trigger: 'axis' },
-    legend: { top: 0 },
-    grid: { left: 48, right: 48, top: 36, bottom: 28 },
-    xAxis: { type: 'category', data: trend.map((r) => `${Number(r.periodFrom.slice(5, 7))}月`) },
-    yAxis: [{ type: 'value', min: 0, max: 100, name: '%' }, { type: 'value', name: '得分' }],
-    series: [
-      ...[['responseRate', '响应率'], ['acceptanceRate', '承办率'], ['completionRate', '办结率'], ['satisfactionRate', '满意率']].map(([k, name]) => ({
-        type: 'line', name, connectNulls: false, data: trend.map((r) => (r[k] === null ? null : +(r[k] * 100).toFixed(1))),
-      })),
-      { type: 'bar', name: '考核得分', yAxisIndex: 1, data: trend.map((r) => r.score), barMaxWidth: 18, itemStyle: { opacity: 0.35 } },
-    ],
-  }), [trend]);
-
   return (
     <section className="card eval-section" data-testid="eval-kpis">
       <header className="panel-head">
         <h2>部门考核</h2>
         <div className="eval-filters">
-          <label>自 <input type="date" value={from} onChange={(e) => e.target.value && setFrom(e.target.value)} data-testid="kpi-from" /></label>
-          <label>至 <input type="date" value={to} onChange={(e) => e.target.value && setTo(e.target.value)} data-testid="kpi-to" /></label>
+          <PeriodInputs period={period} setPeriod={setPeriod} prefix="kpi" />
           <label>部门
             <select value={departmentId} onChange={(e) => setDepartmentId(e.target.value)} data-testid="kpi-department">
               <option value="">全部部门</option>
@@ -211,11 +259,79 @@ function KpiSection({ session, setError }) {
         </div>
       )}
       {departmentId && (
-        <div className="eval-trend">
-          <h3>{(options.find((o) => o.id === departmentId) || {}).name} · {from.slice(0, 4)}年月度趋势</h3>
-          {trend === null ? <p className="muted">正在加载…</p> : <Chart option={trendOption} testId="chart-kpi-trend" />}
-          {trend && trend.every((r) => r.responseRate === null && r.satisfactionRate === null) && <p className="muted">本年度暂无派单,比率{NONE}。</p>}
+        <TrendPanel unitKind="DEPARTMENT" unitId={departmentId} unitName={(options.find((o) => o.id === departmentId) || {}).name}
+          year={Number(from.slice(0, 4))} setError={setError} chartId="chart-kpi-trend" exportId="export-trend" />
+      )}
+    </section>
+  );
+}
+
+/** 单位排行榜: the units of one kind ranked by KPI score for the period, as a bar chart and a table. */
+function LeagueSection({ kinds, period, setPeriod, setError }) {
+  const { from, to } = period;
+  const [kind, setKind] = useState(kinds[0]);
+  const [rows, setRows] = useState(null);
+  const [picked, setPicked] = useState(null);
+
+  useEffect(() => {
+    let live = true;
+    setRows(null);
+    setPicked(null);
+    gql(UNIT_KPIS, { unitKind: kind, from, to })
+      .then((d) => live && setRows(d.unitKpis))
+      .catch((err) => live && setError(err.message));
+    return () => { live = false; };
+  }, [kind, from, to, setError]);
+
+  const ranked = useMemo(() => (rows ? leagueRanks(rows) : []), [rows]);
+  const option = useMemo(() => leagueChartOption(ranked), [ranked]);
+
+  return (
+    <section className="card eval-section" data-testid="eval-league">
+      <header className="panel-head">
+        <h2>单位排行榜</h2>
+        <div className="eval-filters">
+          {kinds.length > 1 && (
+            <div role="group" aria-label="单位类别" className="eval-filters">
+              {kinds.map((k) => (
+                <button key={k} type="button" className={`btn ${k === kind ? '' : 'ghost'}`} aria-pressed={k === kind}
+                  onClick={() => setKind(k)} data-testid={`league-kind-${k}`}>{KIND_LABEL[k]}</button>
+              ))}
+            </div>
+          )}
+          <PeriodInputs period={period} setPeriod={setPeriod} prefix="league" />
+          <ExportLink variables={{ kind: 'UNIT_KPIS', unitKind: kind, from, to }} label="导出 Excel" testId="export-league" setError={setError} />
         </div>
+      </header>
+      <p className="muted" data-testid="league-legend">{LEAGUE_LEGEND}</p>
+      {rows === null && <p className="muted">正在加载…</p>}
+      {rows && (
+        <>
+          <div className="eval-scroll" style={{ maxHeight: 460 }}>
+            <Chart option={option} testId="chart-league" height={leagueChartHeight(ranked.length)} />
+          </div>
+          <div className="eval-scroll tall">
+            <table className="eval-table" data-testid="league-table">
+              <thead>
+                <tr><th>名次</th><th style={{ textAlign: 'left' }}>{KIND_LABEL[kind]}</th><th>考核得分</th><th>扣分</th><th>响应率</th><th>承办率</th><th>办结率</th><th>满意率</th></tr>
+              </thead>
+              <tbody>
+                {ranked.length === 0 && <tr><td colSpan={8} className="muted">{NONE}</td></tr>}
+                {ranked.map((r) => (
+                  <tr key={r.unitId} data-rank={r.rank} className={`clickable ${picked && picked.unitId === r.unitId ? 'selected' : ''} ${isIdle(r) ? 'muted' : ''}`}
+                    onClick={() => setPicked(r)}>
+                    <td>{r.rank}</td><td style={{ textAlign: 'left' }}>{r.unitName}</td><td><b>{r.score}</b></td><td>{r.deducted}</td>
+                    <td>{pct(r.responseRate)}</td><td>{pct(r.acceptanceRate)}</td><td>{pct(r.completionRate)}</td><td>{pct(r.satisfactionRate)}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        </>
+      )}
+      {picked && (
+        <TrendPanel unitKind={kind} unitId={picked.unitId} unitName={picked.unitName} year={Number(from.slice(0, 4))} setError={setError}
+          chartId="chart-league-trend" exportId="export-league-trend" />
       )}
     </section>
   );
@@ -231,6 +347,11 @@ export default function Evaluation({ session, onSignOut }) {
   const [assessment, setAssessment] = useState(null);
   const [picked, setPicked] = useState(null);
   const [error, setError] = useState('');
+  const [period, setPeriod] = useState(() => {
+    const y = todayShanghai().slice(0, 4);
+    return { from: `${y}-01-01`, to: `${y}-12-31` };
+  });
+  const leagueKinds = LEAGUE_KINDS[role];
 
   useEffect(() => {
     if (!RANKING_READERS.has(role)) { setCampaigns([]); return; }
@@ -251,7 +372,7 @@ export default function Evaluation({ session, onSignOut }) {
       .then((d) => live && setRanking(d.communityRanking))
       .catch((err) => live && setError(err.message));
     if (STREET_READERS.has(role)) {
-      gql(STREET_ASSESSMENT, { year }).then((d) => live && setAssessment(d.streetAssessment)).catch((err) => live && setError(err.message));
+      gql(STREET_ASSESSMENT, { year, streetId: streetId || null }).then((d) => live && setAssessment(d.streetAssessment)).catch((err) => live && setError(err.message));
     }
     return () => { live = false; };
   }, [year, streetId, role]);
@@ -287,7 +408,7 @@ export default function Evaluation({ session, onSignOut }) {
 
   return (
     <div className="eval-page" data-testid="evaluation">
-      <TopBar title="考核评价" subtitle="社区综合排名 · 街道考核 · 部门考核" session={session} onSignOut={onSignOut}>
+      <TopBar title="考核评价" subtitle="社区综合排名 · 街道考核 · 部门考核 · 单位排行榜" session={session} onSignOut={onSignOut}>
         {showHome && <a className="btn ghost" href="/console/" onClick={goHome}>返回调度大屏</a>}
       </TopBar>
       {error && <div className="error-banner" role="alert">{error} <button type="button" className="btn ghost" onClick={() => setError('')}>知道了</button></div>}
@@ -351,7 +472,12 @@ export default function Evaluation({ session, onSignOut }) {
         )}
         {STREET_READERS.has(role) && assessment && (
           <section className="card eval-section" data-testid="eval-streets">
-            <header className="panel-head"><h2>街道考核 · 群众满意度(权重 {assessment.satisfactionWeight} 分)</h2></header>
+            <header className="panel-head">
+              <h2>街道考核 · 群众满意度(权重 {assessment.satisfactionWeight} 分)</h2>
+              <div className="eval-filters">
+                <ExportLink variables={{ kind: 'STREET_ASSESSMENT', year, streetId: streetId || null }} label="导出 Excel" testId="export-streets" setError={setError} />
+              </div>
+            </header>
             <div className="eval-scroll">
               <table className="eval-table" data-testid="street-table">
                 <thead><tr><th>街道</th><th>社区数</th><th>有电话测评</th><th>电话测评平均分</th><th>满意度得分</th></tr></thead>
@@ -365,7 +491,8 @@ export default function Evaluation({ session, onSignOut }) {
             </div>
           </section>
         )}
-        {KPI_READERS.has(role) && <KpiSection session={session} setError={setError} />}
+        {KPI_READERS.has(role) && <KpiSection period={period} setPeriod={setPeriod} setError={setError} />}
+        {leagueKinds && <LeagueSection kinds={leagueKinds} period={period} setPeriod={setPeriod} setError={setError} />}
       </main>
     </div>
   );

@@ -229,34 +229,16 @@ async def street_assessment_report(conn: AsyncConnection, actor: Actor | None, y
     """街道考核 of `year` as `streetAssessment(year, streetId)` answers it, with its access rules:
     district-wide readers every street, a street officer its own (another street: FORBIDDEN),
     anyone else FORBIDDEN; no campaign: NOT_FOUND (where the field answers null)."""
-    from db.models import Community, Street
-    from resolvers.evaluation import access as eval_access
-    from resolvers.evaluation import ranking as ranking_rules
-    from resolvers.evaluation import street as street_rules
-    from resolvers.evaluation import survey as survey_rules
     from resolvers.evaluation.numbers import shown
+    from resolvers.evaluation.street_assessment import street_assessment
 
-    visible = eval_access.street_view(actor)
-    if street_id is not None and visible is not None and street_id not in visible:
-        raise Forbidden("只能导出本街道的考核", "Only your own street's assessment")
-    campaign = await ranking_rules.campaign_by_year(conn, year)
-    if campaign is None:
+    assessment = await street_assessment(conn, actor, year, street_id)
+    if assessment is None:
         raise NotFound(f"{year}年度没有测评", f"No campaign for {year}", field="year")
-    st, c = Street.__table__, Community.__table__
-    streets = (await conn.execute(select(st.c.id, st.c.name).order_by(st.c.code))).all()
-    communities = (await conn.execute(select(c.c.id, c.c.street_id).order_by(c.c.code))).all()
-    if street_id is not None and street_id not in {s.id for s in streets}:
-        raise BadUserInput("街道不存在", "No such street", field="streetId")
-    tallies = await survey_rules.phone_tallies(conn, campaign.id)
-    rows = []
-    for s in streets:
-        if (visible is not None and s.id not in visible) or (street_id is not None and s.id != street_id):
-            continue
-        scores = [tallies[cm.id].score if cm.id in tallies else None for cm in communities if cm.street_id == s.id]
-        item = street_rules.street_satisfaction(scores, campaign.satisfaction_weight, campaign.satisfaction_share_permille)
-        rows.append({"street": s.name, "community_count": len(scores), "scored_community_count": item.scored,
-                     "mean_phone_score": shown(item.mean_phone), "satisfaction_points": shown(item.points)})
-    where = "".join(f"({s.name})" for s in streets if s.id == street_id)
+    campaign = assessment.campaign
+    rows = [{"street": r.name, "community_count": len(r.members), "scored_community_count": r.item.scored,
+             "mean_phone_score": shown(r.item.mean_phone), "satisfaction_points": shown(r.item.points)} for r in assessment.rows]
+    where = f"({assessment.rows[0].name})" if street_id is not None and assessment.rows else ""
     start = datetime(year, 1, 1, tzinfo=LOCAL_TZ)
     end = datetime(year + 1, 1, 1, tzinfo=LOCAL_TZ)
     return Report(kind="STREET_ASSESSMENT", title=f"{year}年度街道考核·群众满意度(满分{campaign.satisfaction_weight}分){where}",

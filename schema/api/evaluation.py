@@ -9,17 +9,16 @@ import strawberry
 from sqlalchemy import Select, select
 
 from db.models import Community as CommunityModel
-from db.models import Street as StreetModel
 from db.models import SurveyCampaign as CampaignModel
 from db.models import SurveyRespondent as RespondentModel
 from resolvers.errors import BadUserInput, Forbidden, NotFound
 from resolvers.evaluation import access as eval_access
 from resolvers.evaluation import field as field_rules
 from resolvers.evaluation import ranking as ranking_rules
-from resolvers.evaluation import street as street_rules
 from resolvers.evaluation import survey as survey_rules
 from resolvers.evaluation import vocab
 from resolvers.evaluation.numbers import exact_text, shown
+from resolvers.evaluation.street_assessment import street_assessment as assess_streets
 from schema.context import Info
 from schema.edge import write_unit
 from schema.ids import from_global_id
@@ -245,38 +244,25 @@ class EvaluationQuery:
         self, info: Info, year: Annotated[int, strawberry.argument(description=YEAR_DOC)],
         street_id: Annotated[strawberry.ID | None, strawberry.argument(description="Only this street.")] = None,
     ) -> StreetAssessment | None:
-        visible = eval_access.street_view(info.context.actor)
-        sid = _pk(street_id, "Street")
-        if sid is not None and visible is not None and sid not in visible:
-            raise Forbidden("只能查看本街道的考核", "Only your own street's assessment")
         async with info.context.db.read() as conn:
-            campaign = await _campaign_row(conn, year)
-            if campaign is None:
-                return None
-            st, c = StreetModel.__table__, CommunityModel.__table__
-            streets = (await conn.execute(select(st).order_by(st.c.code))).all()
-            communities = (await conn.execute(select(c.c.id, c.c.code, c.c.street_id).order_by(c.c.code))).all()
-            tallies = await survey_rules.phone_tallies(conn, campaign.id)
-        if sid is not None and sid not in {s.id for s in streets}:
-            raise BadUserInput("街道不存在", "No such street", field="streetId")
-        rows = []
-        for s in streets:
-            if (visible is not None and s.id not in visible) or (sid is not None and s.id != sid):
-                continue
-            members = [(cm.id, tallies[cm.id].score if cm.id in tallies else None) for cm in communities if cm.street_id == s.id]
-            item = street_rules.street_satisfaction([score for _, score in members], campaign.satisfaction_weight,
-                                                    campaign.satisfaction_share_permille)
-            rows.append(StreetAssessmentRow(
-                street_pk=s.id, community_count=len(members), scored_community_count=item.scored,
-                mean_phone_score=shown(item.mean_phone), mean_phone_score_exact=exact_text(item.mean_phone),
-                satisfaction_points=shown(item.points), satisfaction_points_exact=exact_text(item.points),
+            assessment = await assess_streets(conn, info.context.actor, year, _pk(street_id, "Street"))
+        if assessment is None:
+            return None
+        campaign = assessment.campaign
+        rows = [
+            StreetAssessmentRow(
+                street_pk=r.street_id, community_count=len(r.members), scored_community_count=r.item.scored,
+                mean_phone_score=shown(r.item.mean_phone), mean_phone_score_exact=exact_text(r.item.mean_phone),
+                satisfaction_points=shown(r.item.points), satisfaction_points_exact=exact_text(r.item.points),
                 communities=[StreetCommunityScore(community_pk=cid, phone_score=shown(score), phone_score_exact=exact_text(score))
-                             for cid, score in members],
-            ))
-        total = street_rules.street_total(campaign.satisfaction_weight, campaign.satisfaction_share_permille)
+                             for cid, score in r.members],
+            )
+            for r in assessment.rows
+        ]
         return StreetAssessment(
             campaign=SurveyCampaign.from_row(campaign), satisfaction_weight=campaign.satisfaction_weight,
-            satisfaction_share=campaign.satisfaction_share_permille / 1000, street_total_points=shown(total), rows=rows,  # type: ignore[arg-type]
+            satisfaction_share=campaign.satisfaction_share_permille / 1000, street_total_points=shown(assessment.street_total),
+            rows=rows,  # type: ignore[arg-type]
         )
 
 

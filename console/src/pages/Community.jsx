@@ -9,7 +9,7 @@ import { CO_TASKS, DUAL_REPORTS_FULL, OPEN_REQUESTS, PARTNER_UNITS, PM, SUB_CO_T
 import { navigate } from '../router.js';
 import CommunityMeetings from './CommunityMeetings.jsx';
 import CommunityTimeBank from './CommunityTimeBank.jsx';
-import { TaskFacts, TaskList, mergeNewer, upsertTask, useOpenTask } from './Partner.jsx';
+import { TaskFacts, TaskList, liveSince, mergeNewer, upsertTask, useOpenTask } from './Partner.jsx';
 
 export const COMMUNITY_TABS = [
   ['queue', '待办工作台', '/console/'],
@@ -74,15 +74,17 @@ function PartnersTab({ session, communityId, onStatus }) {
   const arrived = useRef(new Map());
   const known = useRef(null);
   const cursor = useRef(null);
+  const liveAt = useRef(new Map());
   useTick(10_000);
 
   const loadTasks = useCallback(async () => {
+    const startedAt = Date.now();
     try {
       const d = await gql(CO_TASKS, { filter: { communityId }, first: 50 });
       const nodes = d.coTasks.edges.map((e) => e.node);
       if (known.current) nodes.forEach((n) => !known.current.has(n.id) && arrived.current.set(n.id, Date.now()));
-      known.current = new Set(nodes.map((n) => n.id));
-      setTasks((old) => mergeNewer(nodes, old));
+      known.current = new Set([...nodes.map((n) => n.id), ...liveSince(liveAt.current, startedAt)]);
+      setTasks((old) => mergeNewer(nodes, old, liveAt.current, startedAt));
     } catch (err) {
       if (err.code !== 'NETWORK') setError(err.message);
     }
@@ -121,6 +123,7 @@ function PartnersTab({ session, communityId, onStatus }) {
       onEvent: (event) => {
         const task = event.task;
         if (!task || task.community?.id !== communityId) return;
+        liveAt.current.set(task.id, Date.now());
         if (known.current && !known.current.has(task.id)) {
           known.current.add(task.id);
           arrived.current.set(task.id, Date.now());

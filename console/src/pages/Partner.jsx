@@ -72,14 +72,23 @@ export function useOpenTask(onError) {
   return { openId, detail, open, close, update };
 }
 
-/** A freshly read list, keeping any task a live event already brought in a newer version. */
-export function mergeNewer(nodes, old) {
+/** A freshly read list, keeping any task a live event already brought in a newer version, and any
+ * task a live event brought after the read began (`liveAt`: task id → when its event arrived): the
+ * read may have been answered from before that task existed, and must not make it vanish. */
+export function mergeNewer(nodes, old, liveAt = null, startedAt = 0) {
   if (!old) return nodes;
   const seen = new Map(old.map((t) => [t.id, t]));
-  return nodes.map((n) => {
+  const read = new Set(nodes.map((n) => n.id));
+  const missed = liveAt ? old.filter((t) => !read.has(t.id) && (liveAt.get(t.id) || 0) >= startedAt) : [];
+  return [...missed, ...nodes.map((n) => {
     const o = seen.get(n.id);
     return o && o.version > n.version ? o : n;
-  });
+  })];
+}
+
+/** Ids a read missed that a live event brought since `startedAt`. */
+export function liveSince(liveAt, startedAt) {
+  return [...liveAt.entries()].filter(([, at]) => at >= startedAt).map(([id]) => id);
 }
 
 /** Insert or replace a task in a newest-first list (an older version never replaces a newer one). */
@@ -102,15 +111,17 @@ export default function Partner({ session, onSignOut }) {
   const arrived = useRef(new Map());
   const known = useRef(null);
   const cursor = useRef(null);
+  const liveAt = useRef(new Map());
   useTick(10_000);
 
   const load = useCallback(async () => {
+    const startedAt = Date.now();
     try {
       const d = await gql(CO_TASKS, { first: 50 });
       const nodes = d.coTasks.edges.map((e) => e.node);
       if (known.current) nodes.forEach((n) => !known.current.has(n.id) && arrived.current.set(n.id, Date.now()));
-      known.current = new Set(nodes.map((n) => n.id));
-      setTasks((old) => mergeNewer(nodes, old));
+      known.current = new Set([...nodes.map((n) => n.id), ...liveSince(liveAt.current, startedAt)]);
+      setTasks((old) => mergeNewer(nodes, old, liveAt.current, startedAt));
       setTotal(d.coTasks.totalCount);
     } catch (err) {
       if (err.code !== 'NETWORK') setError(err.message);
@@ -134,6 +145,7 @@ export default function Partner({ session, onSignOut }) {
       onEvent: (event) => {
         const task = event.task;
         if (!task) return;
+        liveAt.current.set(task.id, Date.now());
         if (known.current && !known.current.has(task.id)) {
           known.current.add(task.id);
           arrived.current.set(task.id, Date.now());

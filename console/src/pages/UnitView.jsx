@@ -67,9 +67,14 @@ export default function UnitView({ session, onSignOut }) {
   const cursors = { assign: useRef(null), updated: useRef(null) };
   useTick(10_000);
 
+  const loads = useRef(0);
   const load = useCallback(async () => {
+    // Reads overlap when events come quickly; only the latest one started may set the queue (an
+    // earlier one answering last would bring back a stale list).
+    const mine = ++loads.current;
     try {
       const d = await gql(QUEUE);
+      if (mine !== loads.current) return;
       const nodes = d.myQueue.edges.map((e) => e.node);
       if (known.current) {
         nodes.forEach((n) => {

@@ -11,11 +11,9 @@ comments give the local wall time where it matters. March 2015 local = [02-28 16
 from __future__ import annotations
 
 import io
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
-from types import SimpleNamespace
 from typing import Any
 
 import pytest
@@ -23,8 +21,7 @@ import pytest_asyncio
 from openpyxl import load_workbook
 from sqlalchemy import select
 
-from db.models import Assignment, Community, Department, Request, Street
-from resolvers import events
+from db.models import Assignment, Community, Department, Request
 from resolvers.kpi.formulas import (
     AssignmentFact,
     EventFact,
@@ -40,6 +37,7 @@ from resolvers.kpi.formulas import (
 from resolvers.reports import ReportScope, monthly_supervision, to_xlsx
 from resolvers.reports.cadence import add_league_tables
 from schema.ids import to_global_id
+from tests.kpi_helpers import History, code_prefix
 from tests.loop_helpers import DISPATCH, STEP, Loop, dept, qr_token_in, sub
 
 
@@ -196,28 +194,10 @@ async def _seed(db: Any) -> World:
         comm = (await conn.execute(select(c.c.id, c.c.street_id).order_by(c.c.id.desc()).limit(1))).one()
         deps = dict((await conn.execute(select(Department.name, Department.id).where(Department.name.in_(["区城市管理局", "公安芝罘分局"])))).all())
     w = World(deps["区城市管理局"], deps["公安芝罘分局"], comm.street_id)
-    prefix = "KP" + "".join(secrets.choice("ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(5))
-
     async with db.write() as session:
-        async def request(name: str, created: datetime) -> Request:
-            req = Request(tracking_code=f"{prefix}{name}", channel="HOTLINE", title=f"考核测试{name}", text="考核测试",
-                          occurred_at=created, created_at=created, updated_at=created, community_id=comm.id,
-                          street_id=comm.street_id, state="CLOSED", scope="MAJOR", version=1)
-            session.add(req)
-            await session.flush()
-            w.codes[name] = req.tracking_code
-            return req
-
-        def assign(req: Request, unit: int, at: datetime, status: str, *, role: str = "LEAD", round_: int = 1, kind: str = "DEPARTMENT",
-                   response_due: datetime | None = None, responded: datetime | None = None, resolve_due: datetime | None = None) -> None:
-            session.add(Assignment(request_id=req.id, unit_kind=kind, unit_id=unit, role=role, round=round_, status=status,
-                                   active=False, assigned_at=at, response_due_at=response_due, responded_at=responded,
-                                   resolve_due_at=resolve_due))
-
-        def log(req: Request, *steps: tuple[str, datetime, dict]) -> None:
-            for kind, at, data in steps:
-                events.stage(session, SimpleNamespace(id=req.id, state="CLOSED", version=1, street_id=req.street_id,
-                                                      community_id=req.community_id), kind, None, at=at, data=data, actor_label="测试")
+        h = History(session, comm, code_prefix("KP"), "考核测试")
+        request, assign, log = h.request, h.assign, h.log
+        w.codes = h.codes
 
         D, D2 = w.d, w.d2
         # R1: on time all the way, rated satisfied.
@@ -264,7 +244,7 @@ async def _seed(db: Any) -> World:
         assign(r9, w.street_id, utc(2015, 3, 8), "DONE", kind="STREET", response_due=utc(2015, 3, 8, 2), responded=utc(2015, 3, 8, 5),
                resolve_due=utc(2015, 3, 15))
         log(r9, ("RESOLVED", utc(2015, 3, 14), {}))
-        await events.flush_events(session)
+        await h.done()
     return w
 
 

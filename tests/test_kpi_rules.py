@@ -9,24 +9,22 @@ then the ADMIN mutation, with a date years ahead so that no other test's period 
 
 from __future__ import annotations
 
-import secrets
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from fractions import Fraction
-from types import SimpleNamespace
 from typing import Any
 
 import pytest_asyncio
 from sqlalchemy import func, select
 
-from db.models import Assignment, AuditEntry, Community, Department, KpiRuleVersion, Request
-from resolvers import events
+from db.models import AuditEntry, Community, Department, KpiRuleVersion
 from resolvers.calendar import local_today
 from resolvers.kpi.formulas import AssignmentFact, EventFact, unit_kpi
 from resolvers.kpi.rules import DEFAULT_RULES, KpiRules, check_rules, rules_on
 from resolvers.reports import monthly_supervision
 from resolvers.reports.cadence import add_league_tables
 from schema.ids import to_global_id
+from tests.kpi_helpers import History, code_prefix
 
 
 def utc(*args: int) -> datetime:
@@ -109,7 +107,6 @@ async def _seed(db: Any) -> World:
         d = (await conn.execute(select(Department.id).where(Department.name == "区住房和城乡建设局"))).scalar_one()
         other = (await conn.execute(select(Department.id).where(Department.name == "区市场监督管理局"))).scalar_one()
     w = World(d)
-    prefix = "KR" + "".join(secrets.choice("ABCDEFGHJKMNPQRSTVWXYZ") for _ in range(5))
     async with db.write() as session:
         # The rules in force that month (and the defaults again from April): what the district had decided then.
         strict = KpiRuleVersion(effective_from=date(2012, 3, 1), note="2012年3月试行", **STRICT)
@@ -117,25 +114,9 @@ async def _seed(db: Any) -> World:
                               unsatisfied_rating_points=1, co_handlers_measured=True, note="恢复默认")
         session.add_all([strict, back])
 
-        async def request(name: str, created: datetime) -> Request:
-            req = Request(tracking_code=f"{prefix}{name}", channel="HOTLINE", title=f"规则测试{name}", text="规则测试",
-                          occurred_at=created, created_at=created, updated_at=created, community_id=comm.id,
-                          street_id=comm.street_id, state="CLOSED", scope="MAJOR", version=1)
-            session.add(req)
-            await session.flush()
-            w.codes[name] = req.tracking_code
-            return req
-
-        def assign(req: Request, unit: int, at: datetime, status: str, *, role: str = "LEAD", response_due: datetime,
-                   responded: datetime | None = None, resolve_due: datetime | None = None) -> None:
-            session.add(Assignment(request_id=req.id, unit_kind="DEPARTMENT", unit_id=unit, role=role, round=1, status=status,
-                                   active=False, assigned_at=at, response_due_at=response_due, responded_at=responded,
-                                   resolve_due_at=resolve_due))
-
-        def log(req: Request, *steps: tuple[str, datetime, dict]) -> None:
-            for kind, at, data in steps:
-                events.stage(session, SimpleNamespace(id=req.id, state="CLOSED", version=1, street_id=req.street_id,
-                                                      community_id=req.community_id), kind, None, at=at, data=data, actor_label="测试")
+        h = History(session, comm, code_prefix("KR"), "规则测试")
+        request, assign, log = h.request, h.assign, h.log
+        w.codes = h.codes
 
         # X1: answered 3 h late, resolved in time, rated unsatisfied (which reopened it).
         x1 = await request("X1", utc(2012, 3, 4))
@@ -153,7 +134,7 @@ async def _seed(db: Any) -> World:
         # X4: never answered.
         x4 = await request("X4", utc(2012, 3, 7))
         assign(x4, d, utc(2012, 3, 7, 1), "PENDING", response_due=utc(2012, 3, 7, 3), resolve_due=utc(2012, 3, 14))
-        await events.flush_events(session)
+        await h.done()
         await session.flush()
         w.versions = (strict.id, back.id)
     return w

@@ -19,6 +19,7 @@ from db.engine import Database
 from resolvers import photos
 from schema import build_schema
 from schema.http import graphql_http
+from schema.api.qr import serve_sticker_sheet
 from schema.exports import serve_export
 from schema.live import EventBus
 from schema.sweeper import overdue_sweeper
@@ -136,6 +137,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/healthz", healthz),
             Route("/readyz", readyz),
             # <import-routes>
+            Route("/exports/qr-stickers", serve_sticker_sheet),
             # <qr-routes>
             # <notify-routes>
             # <orders-routes>

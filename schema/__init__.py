@@ -34,6 +34,7 @@ from schema.api.subscriptions import Subscription
 from schema.api.timebank import TimeBankMutation, TimeBankQuery
 # <admin-import>
 # <import-import>
+from schema.api.qr import QrMutation, QrQuery
 # <qr-import>
 # <notify-import>
 # <orders-import>
@@ -65,6 +66,7 @@ class Query(
     KpiQuery,
     # <admin-query>
     # <import-query>
+    QrQuery,
     # <qr-query>
     # <notify-query>
     # <orders-query>
@@ -84,6 +86,7 @@ class Mutation(
     KpiMutation,
     # <admin-mutation>
     # <import-mutation>
+    QrMutation,
     # <qr-mutation>
     # <notify-mutation>
     # <orders-mutation>

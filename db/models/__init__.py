@@ -6,6 +6,7 @@ from db.models.evaluation import FieldScore, FieldTeam, SurveyAnswer, SurveyCamp
 from db.models.kpi import KpiRuleVersion
 # <admin-models>
 # <import-models>
+from db.models.qr import RetiredQrToken
 # <qr-models>
 # <notify-models>
 # <orders-models>
@@ -73,6 +74,7 @@ __all__ = [
     "CoTask",
     "CoTaskEvent",
     "KpiRuleVersion",
+    "RetiredQrToken",
     "CoTaskPartner",
     "CoTaskRequest",
     "DualReport",

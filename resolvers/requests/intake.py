@@ -20,6 +20,7 @@ from resolvers.requests.classify import Candidate, bigrams, suggest
 from resolvers.requests.vocab import Channel, EventKind, State
 from resolvers.roles import Role, ScopeKind
 from resolvers.access import building_in_scope
+from resolvers.qr.tokens import raise_if_retired
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Crockford-style alphabet without I, L, O, U: read aloud over the phone without confusion.
@@ -115,6 +116,7 @@ async def submit_request(
             raise Forbidden("匿名提交须扫描楼栋二维码", "Anonymous submissions come through a building's QR code")
         building = (await session.execute(select(Building).where(Building.qr_token == data.qr_token))).scalar_one_or_none()
         if building is None:
+            await raise_if_retired(session, data.qr_token)  # QR_RETIRED for a replaced sticker
             raise NotFound("二维码无效或已更换,请扫描楼栋最新的二维码", "Unknown or replaced QR code")
         channel = Channel.QR_CODE
         scope_key = f"qr:{building.id}"

@@ -193,6 +193,6 @@ class OrgQuery:
         return await paginate(info.context.db, select(t), [t.c.id], User.from_row, first=first, after=after, last=last, before=before)
 
     @strawberry.field(description="What a resident's phone shows after scanning a building's QR code: the building "
-                                  "and its place, nothing personal. Anonymous; NOT_FOUND for an unknown or rotated token.")
+                                  "and its place, nothing personal. Anonymous; NOT_FOUND for an unknown token; QR_RETIRED (with a message telling the resident to scan the new sticker) for one replaced by rotateBuildingQrToken.")
     async def qr_building(self, info: Info, token: str) -> QrBuilding:
         return await qr_building(info, token)

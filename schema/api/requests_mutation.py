@@ -33,7 +33,7 @@ class SubmitRequestInput:
     title: str | None = strawberry.field(default=None, description="Short title; defaults to the text's first line.")
     channel: ChannelEnum | None = strawberry.field(default=None, description="How it came in; QR_CODE is implied by qrToken.")
     building_id: strawberry.ID | None = None
-    qr_token: str | None = strawberry.field(default=None, description="The building's QR token (anonymous intake).")
+    qr_token: str | None = strawberry.field(default=None, description="The building's QR token (anonymous intake). A token replaced by rotateBuildingQrToken: QR_RETIRED; unknown: NOT_FOUND.")
     location_note: str | None = strawberry.field(default=None, description="Where, when no building is given (hotline items).")
     occurred_at: datetime | None = None
     contact_name: str | None = None

@@ -7,6 +7,7 @@ from sqlalchemy import select
 
 from db.models import Building, Community, Street
 from resolvers.errors import NotFound
+from resolvers.qr.tokens import raise_if_retired
 from schema.context import Info
 
 
@@ -29,6 +30,8 @@ async def qr_building(info: Info, token: str) -> QrBuilding:
                 .where(b.c.qr_token == token)
             )
         ).first()
+        if row is None:
+            await raise_if_retired(conn, token)  # QR_RETIRED for a replaced sticker
     if row is None:
         raise NotFound("二维码无效或已更换,请扫描楼栋最新的二维码", "Unknown or replaced QR code; scan the building's current sticker")
     return QrBuilding(building_name=row.name, address=row.address, community_name=row.community, street_name=row.street)

@@ -1,5 +1,7 @@
 // 扫码反映 — what a resident's phone shows after scanning a building's QR sticker.
 // Anonymous: the building comes from the token; photos go as a GraphQL multipart upload.
+// A token replaced by a new sticker (rotated) answers QR_RETIRED: the page says so plainly and
+// sends the resident to the new code at the door, rather than calling the code "invalid".
 import { useEffect, useMemo, useRef, useState } from 'react';
 
 import { gql, gqlUpload } from '../api.js';
@@ -9,6 +11,7 @@ const SUBMIT = `mutation Submit($i: SubmitRequestInput!) {
   submitRequest(input: $i) { replayed request { trackingCode state createdAt } }
 }`;
 
+const RETIRED = '此二维码已停用,请扫描楼栋门口的新二维码';
 const MAX_PHOTOS = 9;
 const MAX_BYTES = 10 * 1024 * 1024;
 const PHONE = /^[0-9+\-\s]{5,20}$/;
@@ -21,6 +24,7 @@ function newKey() {
 export default function Resident({ token }) {
   const [building, setBuilding] = useState(null);
   const [loadError, setLoadError] = useState('');
+  const [retired, setRetired] = useState(false);
   const [text, setText] = useState('');
   const [name, setName] = useState('');
   const [phone, setPhone] = useState('');
@@ -35,7 +39,10 @@ export default function Resident({ token }) {
     document.title = 'e呼应 · 扫码反映问题';
     gql(BUILDING, { t: token }, { token: null })
       .then((d) => setBuilding(d.qrBuilding))
-      .catch((err) => setLoadError(err.code === 'NOT_FOUND' ? '该二维码无效或已更换,请联系楼长或社区。' : err.message));
+      .catch((err) => {
+        if (err.code === 'QR_RETIRED') setRetired(true);
+        else setLoadError(err.code === 'NOT_FOUND' ? '该二维码无效,请联系楼长或社区。' : err.message);
+      });
   }, [token]);
 
   const previews = useMemo(() => photos.map((f) => ({ file: f, url: URL.createObjectURL(f) })), [photos]);
@@ -84,7 +91,8 @@ export default function Resident({ token }) {
       }
       setResult(data.submitRequest.request);
     } catch (err) {
-      setError(err.code === 'RATE_LIMITED' ? '提交过于频繁,请稍后再试。' : err.message);
+      if (err.code === 'QR_RETIRED') setRetired(true); // replaced while this page was open
+      else setError(err.code === 'RATE_LIMITED' ? '提交过于频繁,请稍后再试。' : err.message);
     } finally {
       setBusy(false);
     }
@@ -106,9 +114,23 @@ export default function Resident({ token }) {
     );
   }
 
+  if (retired) {
+    return (
+      <main className="resident">
+        <ResidentHeader building={null} status="二维码已停用" />
+        <section className="res-card retired" data-testid="qr-retired" role="alert">
+          <div className="retired-mark" aria-hidden="true">⟳</div>
+          <h2>{RETIRED}</h2>
+          <p className="hint">该楼栋已更换新的民情二维码,旧码不再受理。请到楼栋门口扫描新贴的二维码反映问题;已提交的问题可凭受理编号查询。</p>
+          <a className="btn block" href="/console/track">查询办理进度</a>
+        </section>
+      </main>
+    );
+  }
+
   return (
     <main className="resident">
-      <ResidentHeader building={building} />
+      <ResidentHeader building={building} status={loadError ? '无法识别楼栋' : ''} />
       {loadError ? (
         <section className="res-card"><p className="error" role="alert">{loadError}</p></section>
       ) : (
@@ -153,7 +175,7 @@ export default function Resident({ token }) {
   );
 }
 
-function ResidentHeader({ building }) {
+function ResidentHeader({ building, status = '' }) {
   return (
     <header className="res-header">
       <div className="res-brand"><span className="brand-mark small">e呼应</span><span>芝罘区民情二维码</span></div>
@@ -163,7 +185,7 @@ function ResidentHeader({ building }) {
           <span>{building.streetName} · {building.address}</span>
         </div>
       ) : (
-        <div className="res-place"><span>正在识别楼栋…</span></div>
+        <div className="res-place"><span>{status || '正在识别楼栋…'}</span></div>
       )}
     </header>
   );

@@ -17,6 +17,8 @@ from starlette.routing import Route, WebSocketRoute
 from config import Settings, load_settings
 from db.engine import Database
 from resolvers import photos
+from resolvers.orders12345.delivery import callback_worker
+from resolvers.orders12345.http import ROUTES as city_order_routes
 from schema import build_schema
 from schema.http import graphql_http
 from schema.api.qr import serve_sticker_sheet
@@ -64,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # Background workers (each a long-running coroutine over app.state): cancelled at shutdown.
         workers: list[asyncio.Task] = [sweeper]
         # <notify-workers>
+        workers.append(asyncio.create_task(callback_worker(app.state.db), name="12345-callbacks"))
         # <orders-workers>
         try:
             yield
@@ -140,6 +143,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/qr-stickers", serve_sticker_sheet),
             # <qr-routes>
             # <notify-routes>
+            *city_order_routes,
             # <orders-routes>
             Route("/console", console),
             Route("/console/{path:path}", console),

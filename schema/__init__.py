@@ -37,6 +37,7 @@ from schema.api.timebank import TimeBankMutation, TimeBankQuery
 from schema.api.qr import QrMutation, QrQuery
 # <qr-import>
 # <notify-import>
+from schema.api.orders import OrdersMutation, OrdersQuery
 # <orders-import>
 from schema.types.partners import CoTask, DualReport
 from schema.types.evaluation import FieldScore, FieldTeam, SurveyCampaign, SurveyRespondent
@@ -69,6 +70,7 @@ class Query(
     QrQuery,
     # <qr-query>
     # <notify-query>
+    OrdersQuery,
     # <orders-query>
 ):
     pass
@@ -89,6 +91,7 @@ class Mutation(
     QrMutation,
     # <qr-mutation>
     # <notify-mutation>
+    OrdersMutation,
     # <orders-mutation>
 ):
     pass

@@ -9,6 +9,7 @@ from db.models.kpi import KpiRuleVersion
 from db.models.qr import RetiredQrToken
 # <qr-models>
 # <notify-models>
+from db.models.orders12345 import CityOrder, CityOrderCallback
 # <orders-models>
 from db.models.partners import CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReport, DualReportService
 from db.models.meetings import Meeting, MeetingFollowUp, MeetingFollowUpNote, MeetingParticipant, MeetingTopic, MeetingTopicRequest
@@ -72,6 +73,8 @@ __all__ = [
     "MeetingTopic",
     "MeetingTopicRequest",
     "CoTask",
+    "CityOrder",
+    "CityOrderCallback",
     "CoTaskEvent",
     "KpiRuleVersion",
     "RetiredQrToken",

@@ -113,3 +113,4 @@ class EventKind(str, Enum):
     OVERDUE = "OVERDUE"
     REPORTER_ADDED = "REPORTER_ADDED"
     CO_TASK_LINKED = "CO_TASK_LINKED"  # a co-building task now answers this request
+    PLACED = "PLACED"  # the center placed a request that arrived without a building (12345 orders)

@@ -315,7 +315,7 @@ async def public_view(info: Info, row: Any) -> PublicRequest:
     progress = [
         PublicProgress(at=e.at, kind=vocab.EventKind(e.kind), label=STATE_ZH.get(e.to_state or "", e.kind),
                        note=e.note if e.kind in PUBLIC_NOTES and e.kind != "DISPATCHED" else "")
-        for e in evs if e.kind not in ("MERGED_IN", "REPORTER_ADDED", "RATED")
+        for e in evs if e.kind not in ("MERGED_IN", "REPORTER_ADDED", "RATED", "PLACED")
     ]
     public_b = row.tier == "B"
     return PublicRequest(

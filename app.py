@@ -17,6 +17,7 @@ from starlette.routing import Route, WebSocketRoute
 from config import Settings, load_settings
 from db.engine import Database
 from resolvers import photos
+from resolvers.notifications import worker as notify_worker
 from resolvers.orders12345.delivery import callback_worker
 from resolvers.orders12345.http import ROUTES as city_order_routes
 from schema import build_schema
@@ -65,6 +66,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
         sweeper = asyncio.create_task(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), name="overdue-sweep")
         # Background workers (each a long-running coroutine over app.state): cancelled at shutdown.
         workers: list[asyncio.Task] = [sweeper]
+        workers += notify_worker.start(app.state)
         # <notify-workers>
         workers.append(asyncio.create_task(callback_worker(app.state.db), name="12345-callbacks"))
         # <orders-workers>

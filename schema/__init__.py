@@ -36,6 +36,7 @@ from schema.api.timebank import TimeBankMutation, TimeBankQuery
 # <import-import>
 from schema.api.qr import QrMutation, QrQuery
 # <qr-import>
+from schema.api.notifications import NotificationMutation
 # <notify-import>
 from schema.api.orders import OrdersMutation, OrdersQuery
 # <orders-import>
@@ -90,6 +91,7 @@ class Mutation(
     # <import-mutation>
     QrMutation,
     # <qr-mutation>
+    NotificationMutation,
     # <notify-mutation>
     OrdersMutation,
     # <orders-mutation>

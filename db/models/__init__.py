@@ -8,6 +8,7 @@ from db.models.kpi import KpiRuleVersion
 # <import-models>
 from db.models.qr import RetiredQrToken
 # <qr-models>
+from db.models.notifications import Notification, WeChatFollower
 # <notify-models>
 from db.models.orders12345 import CityOrder, CityOrderCallback
 # <orders-models>
@@ -77,6 +78,8 @@ __all__ = [
     "CityOrderCallback",
     "CoTaskEvent",
     "KpiRuleVersion",
+    "Notification",
+    "WeChatFollower",
     "RetiredQrToken",
     "CoTaskPartner",
     "CoTaskRequest",

@@ -23,6 +23,7 @@ from schema.types.node import Node
 from schema.types.places import Building, Community, Grid, Street
 from schema.types.taxonomy import Category, Subcategory
 from schema.types.units import Department
+from schema.types.notifications import ResidentNotification, tracking_notifications
 
 Channel = strawberry.enum(vocab.Channel, name="Channel", description="发现渠道 — how the request reached the platform (SPEC §5.1).")
 RequestScope = strawberry.enum(vocab.Scope, name="RequestScope", description="大事 MAJOR / 小事 MINOR / 私事 PRIVATE (SPEC §5.3).")
@@ -294,6 +295,9 @@ class PublicRequest:
     can_rate: bool = strawberry.field(description="True while the request is resolved and awaits the resident's rating.")
     rating: Rating | None
     progress: list[PublicProgress]
+    notifications: list[ResidentNotification] = strawberry.field(
+        resolver=tracking_notifications,
+        description="The SMS and WeChat messages sent to this tracking code's reporter about the request, oldest first.")
 
 
 @strawberry.type(description="A public step of a request's progress.")

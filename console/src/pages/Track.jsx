@@ -10,9 +10,14 @@ const TRACK = `query Track($c: String!) {
     trackingCode title state stateLabel createdAt communityName tier
     assigneeName assigneeTitle assigneePhone deadline resolution resolvedAt elapsedSeconds canRate rating
     progress { at kind label note }
+    notifications { channel text status createdAt sentAt }
   }
 }`;
 const RATE = `mutation Rate($i: RateRequestInput!) { rateRequest(input: $i) { request { state } } }`;
+
+// 通知记录: what was sent to this tracking code's reporter, by SMS or WeChat.
+const NOTICE_CHANNEL = { SMS: '短信', WECHAT: '微信' };
+const NOTICE_STATUS = { PENDING: '待发送', SENDING: '发送中', SENT: '已发送', FAILED: '发送失败' };
 
 function duration(seconds) {
   if (seconds < 3600) return `${Math.max(1, Math.round(seconds / 60))} 分钟`;
@@ -90,7 +95,28 @@ function TrackResult({ r, onRated }) {
           </li>
         ))}
       </ol>
+      {r.notifications.length > 0 && <Notices items={r.notifications} />}
       {r.canRate && <Rate code={r.trackingCode} onRated={onRated} />}
+    </section>
+  );
+}
+
+function Notices({ items }) {
+  return (
+    <section className="notices" aria-label="通知记录">
+      <h3>通知记录</h3>
+      <ol className="timeline" data-testid="notifications">
+        {[...items].reverse().map((n, i) => (
+          <li key={`${n.createdAt}-${i}`} data-testid="notification" data-status={n.status} data-channel={n.channel}>
+            <span className="tl-label">
+              {NOTICE_CHANNEL[n.channel]}
+              <span className={`notice-status ns-${n.status}`}>{NOTICE_STATUS[n.status]}</span>
+            </span>
+            <span className="tl-time">{fullDateTime(n.sentAt || n.createdAt)}</span>
+            <span className="tl-note">{n.text}</span>
+          </li>
+        ))}
+      </ol>
     </section>
   );
 }

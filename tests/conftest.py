@@ -21,6 +21,8 @@ from config import Settings, normalise_database_url
 
 BACKEND = os.environ.get("EHY_TEST_BACKEND", "sqlite")
 RUN_ID = uuid.uuid4().hex[:10]
+# The console's browser tests share their module-scoped fixtures (server, browser, …).
+pytest_plugins = ["tests.browser_fixtures"]
 
 
 def _postgres_admin_url() -> str:

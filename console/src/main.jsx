@@ -15,10 +15,10 @@ import Resident from './pages/Resident.jsx';
 import Track from './pages/Track.jsx';
 import Partner from './pages/Partner.jsx';
 import Community, { CommunityNav } from './pages/Community.jsx';
+import Admin, { tabsFor } from './pages/Admin.jsx';
 
 const Explorer = lazy(() => import('./pages/Explorer.jsx'));
 const Evaluation = lazy(() => import('./pages/Evaluation.jsx'));
-const Admin = lazy(() => import('./pages/Admin.jsx'));
 
 function Home({ communityTab = null, page = null, adminTab = null }) {
   const [session, setSessionState] = useState(getSession);
@@ -41,7 +41,7 @@ function Home({ communityTab = null, page = null, adminTab = null }) {
 
   if (!session) return <Login notice={notice} onSignedIn={(s) => setSessionState(s)} />;
   const role = session.user.role;
-  if (role === 'ADMIN' && page !== 'evaluation') {
+  if ((role === 'ADMIN' && page !== 'evaluation') || (adminTab && tabsFor(role).length > 0)) {
     return (
       <Suspense fallback={<main className="page-center"><p className="muted big">正在加载系统管理…</p></main>}>
         <Admin session={session} onSignOut={signOut} tab={adminTab} />

@@ -16,6 +16,7 @@ export const COMMUNITY_TABS = [
   ['partners', '大党委共建', '/console/community/partners'],
   ['meetings', '阳光议事', '/console/community/meetings'],
   ['timebank', '时间银行', '/console/community/timebank'],
+  ['qr', '楼栋二维码', '/console/admin/qr'],
 ];
 
 /** The tab strip shown above a community worker's pages (and above the request queue). */

@@ -132,7 +132,9 @@ export default function UnitView({ session, onSignOut }) {
 
   return (
     <div className="unit-view" data-testid="unit-view">
-      <TopBar title={`${unitName} · 待办工作台`} subtitle={user.roleLabel} session={session} status={status} onSignOut={onSignOut} />
+      <TopBar title={`${unitName} · 待办工作台`} subtitle={user.roleLabel} session={session} status={status} onSignOut={onSignOut}>
+        {user.role === 'GRID_WORKER' && <a className="btn ghost" href="/console/admin/qr" data-testid="link-tools">楼栋二维码</a>}
+      </TopBar>
       {status !== 'online' && queue && (
         <div className="offline-banner" role="alert">实时连接已中断,正在自动重连;恢复后自动补齐期间的派单和变化。</div>
       )}

@@ -233,6 +233,7 @@ export default function Wall({ session, onSignOut, readOnly }) {
         onSignOut={onSignOut}
       >
         <a className="btn ghost" href="/console/evaluation" data-testid="link-evaluation">考核评价</a>
+        <a className="btn ghost" href="/console/admin/orders" data-testid="link-tools">12345工单 · 二维码</a>
       </TopBar>
       {status !== 'online' && wasOnline.current && (
         <div className="offline-banner" role="alert" data-testid="offline-banner">

@@ -32,6 +32,7 @@ from schema.api.requests_query import RequestQuery
 from schema.api.society import SocietyMutation, SocietyQuery
 from schema.api.subscriptions import Subscription
 from schema.api.timebank import TimeBankMutation, TimeBankQuery
+from schema.api.admin import AdminMutation, AdminQuery
 # <admin-import>
 # <import-import>
 from schema.api.qr import QrMutation, QrQuery
@@ -66,6 +67,7 @@ class Query(
     SocietyQuery,
     EvaluationQuery,
     KpiQuery,
+    AdminQuery,
     # <admin-query>
     # <import-query>
     QrQuery,
@@ -87,6 +89,7 @@ class Mutation(
     SocietyMutation,
     EvaluationMutation,
     KpiMutation,
+    AdminMutation,
     # <admin-mutation>
     # <import-mutation>
     QrMutation,

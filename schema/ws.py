@@ -11,6 +11,9 @@ connection, parsing, validation, cost limits and error formatting — with two c
   through while the socket keeps up, queued (bounded) when it lags, and a connection that falls
   too far behind is closed with 1013 "try again later" naming the cursors to resume from (1013,
   not 4429: graphql-ws clients retry 1013 but treat 4429 as fatal).
+- A signed-in connection is watched by the process's SessionGuard: when its user is disabled,
+  has their tokens revoked, or gets another role or password, it is closed with 4403 within
+  about a second on this process and a few seconds on the others (see `SessionGuard`).
 - A subscription is not executed per subscriber. Its resolver runs once, in strawberry's normal
   pipeline, with a `capture` hook in the context: it checks arguments and rights and hands over
   its Interest (schema/api/subscriptions.py). The subscription then joins the process's hub
@@ -22,6 +25,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import logging
 from contextlib import suppress
 from datetime import timedelta
 from typing import Any
@@ -35,18 +39,24 @@ from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import (
     Operation,
     _OperationStreamClosed,  # raised by strawberry's own _send_result_stream: the socket was closed
 )
+from sqlalchemy import select
 from strawberry.utils.aio import aclosing
 
 from db.base import utcnow
+from db.models import User
 from resolvers.auth import actor_for_token, token_expiry
 from schema.context import Context
 from schema.fanout import Feed, Interest, Member
 from schema.http import READS_PER_OPERATION, bearer_token
+from schema.live import wait_for_bell
 from schema.live_render import group_key, renderer
 from schema.loaders import Loaders
 from schema.outbox import Outbox
 
+log = logging.getLogger("ehuying.ws")
+
 SLOW = 1013  # Try Again Later
+REVOKED = 4403  # as for an expired token: the client signs in again
 REASON_BYTES = 123  # the most a close frame's reason may hold
 
 
@@ -77,6 +87,7 @@ class LiveTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         self.outbox = Outbox(self.websocket.ws.send, self._too_slow)
         self.members: dict[str, SocketMember] = {}
         self._expiry: asyncio.TimerHandle | None = None
+        self._guard: SessionGuard | None = None
 
     @property
     def _state(self) -> Any:
@@ -97,6 +108,9 @@ class LiveTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         if self.connection_acknowledged and expires is not None and self._expiry is None:
             delay = max(0.0, (expires - utcnow()).total_seconds())
             self._expiry = asyncio.get_running_loop().call_later(delay, self._cut_off, 4403, "token expired; sign in again")
+        if self.connection_acknowledged and self.context.actor is not None and self._guard is None:
+            self._guard = session_guard(self._state)
+            self._guard.watch(self)
 
     async def run_operation(self, operation: Operation[Context, None]) -> None:
         """strawberry's run_operation, with a context of its own per operation (fresh loaders)
@@ -153,6 +167,8 @@ class LiveTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
     async def shutdown(self) -> None:
         if self._expiry is not None:
             self._expiry.cancel()
+        if self._guard is not None:
+            self._guard.unwatch(self)
         await super().shutdown()
         self.outbox.discard()
 
@@ -166,6 +182,117 @@ class LiveTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
         for member in members.values():
             self.hub.detach(member)
         self.outbox.close(code, lambda: _resume_reason(why, members) if members else why)
+
+
+GUARD_INTERVAL = 1.0  # at most one check a second, however often the bell rings
+GUARD_CHUNK = 500  # user ids per query
+
+
+class SessionGuard:
+    """Closes the sockets of users whose access changed, on this process.
+
+    Every request and every new socket re-reads its user (resolvers/auth.py), so a disabled
+    user's or a revoked token stops at once over HTTP; an open socket, though, was signed in once
+    and would stream on. The guard holds this process's signed-in sockets by user and, whenever
+    the event bus's doorbell rings, reads those users' `is_active` and `token_version` (one query
+    per 500 users, at most once a second) and closes with 4403 every socket whose user is gone,
+    disabled, or at another token version. The bell rings on every committed event, on the bus's
+    heartbeat (every 2 s, so a change made anywhere is seen within seconds even if its own ring
+    was lost), and on `access_changed` — which an administrative change calls after its commit,
+    on its own process and, through the bus, on all others.
+    """
+
+    def __init__(self, bus: Any, db: Any) -> None:
+        self.bus, self.db = bus, db
+        self.sockets: dict[int, set[LiveTransportHandler]] = {}
+        self.checks = 0
+        self._bell: asyncio.Event | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def watch(self, handler: LiveTransportHandler) -> None:
+        self.sockets.setdefault(handler.context.actor.user_id, set()).add(handler)
+        if self._task is None or self._task.done():
+            self._task = asyncio.create_task(self._run(), name="session-guard")
+
+    def unwatch(self, handler: LiveTransportHandler) -> None:
+        user_id = handler.context.actor.user_id
+        handlers = self.sockets.get(user_id)
+        if handlers is not None:
+            handlers.discard(handler)
+            if not handlers:
+                del self.sockets[user_id]
+        if not self.sockets and self._task is not None:
+            # Nobody to watch: no task outlives the last socket (nor the app at shutdown).
+            self._task.cancel()
+            self._task = None
+
+    def poke(self) -> None:
+        if self._bell is not None:
+            self._bell.set()
+
+    async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        async with self.bus.doorbell() as bell:
+            self._bell = bell
+            try:
+                while True:
+                    await wait_for_bell(bell)
+                    started = loop.time()
+                    try:
+                        await self.check()
+                    except asyncio.CancelledError:
+                        raise
+                    except Exception:  # noqa: BLE001 — try again at the next bell
+                        log.exception("session guard could not read users")
+                    await asyncio.sleep(max(0.0, GUARD_INTERVAL - (loop.time() - started)))
+            finally:
+                self._bell = None
+
+    async def check(self) -> None:
+        ids = sorted(self.sockets)
+        if not ids:
+            return
+        self.checks += 1
+        t = User.__table__
+        rows: dict[int, Any] = {}
+        async with self.db.read() as conn:
+            for i in range(0, len(ids), GUARD_CHUNK):
+                stmt = select(t.c.id, t.c.is_active, t.c.token_version).where(t.c.id.in_(ids[i:i + GUARD_CHUNK]))
+                rows.update({r.id: r for r in (await conn.execute(stmt)).all()})
+        for user_id in ids:
+            row = rows.get(user_id)
+            for handler in list(self.sockets.get(user_id, ())):
+                if row is None or not row.is_active or row.token_version != handler.context.actor.token_version:
+                    self.unwatch(handler)
+                    handler._guard = None
+                    handler._cut_off(REVOKED, "access revoked; sign in again")
+
+
+def session_guard(state: Any) -> SessionGuard:
+    """The process's guard (one per app, kept on its state)."""
+    guard = getattr(state, "session_guard", None)
+    if guard is None:
+        guard = state.session_guard = SessionGuard(state.bus, state.db)
+    return guard
+
+
+async def access_changed(ctx: Context) -> None:
+    """Call after committing a change to who may do what (a user disabled, revoked, given another
+    role or password): this process's guard checks at once, and the bus rings the others'."""
+    with suppress(AttributeError, KeyError, TypeError):
+        guard = getattr(ctx.request.scope["app"].state, "session_guard", None)
+        if guard is not None:
+            guard.poke()
+    bus = ctx.extra.get("bus")
+    if bus is None:
+        return
+    if bus.broadcast is None:
+        bus.ring_all()
+        return
+    try:
+        await bus.broadcast.publish(bus.channel, '{"access":1}')
+    except Exception:  # noqa: BLE001 — the other processes still see it at their next heartbeat bell
+        log.warning("could not ring the bus after an access change", exc_info=True)
 
 
 class GraphQLWebSocket(GraphQL):

@@ -4,6 +4,7 @@ from db.base import Base
 from db.models.audit import AuditEntry
 from db.models.evaluation import FieldScore, FieldTeam, SurveyAnswer, SurveyCampaign, SurveyRespondent
 from db.models.kpi import KpiRuleVersion
+from db.models.admin import ix_audit_entry_actor_id
 # <admin-models>
 # <import-models>
 from db.models.qr import RetiredQrToken

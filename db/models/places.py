@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -27,6 +27,8 @@ class StreetSection(Base):
     name: Mapped[str] = mapped_column(String(64))
     name_en: Mapped[str] = mapped_column(String(128))
     street_id: Mapped[int] = mapped_column(ForeignKey("street.id"), index=True)
+    # Retired by ADMIN (resolvers/admin/units.py): kept for history, given no new work.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class Community(Base):

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, ForeignKey, String, Text
+from sqlalchemy import Boolean, Date, ForeignKey, String, Text, true
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base
@@ -16,6 +16,8 @@ class Department(Base):
     code: Mapped[str] = mapped_column(String(16), unique=True)
     name: Mapped[str] = mapped_column(String(64), unique=True)
     name_en: Mapped[str] = mapped_column(String(128))
+    # Retired by ADMIN (resolvers/admin/units.py): kept for history, given no new work.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
 
 
 class PartnerUnit(Base):

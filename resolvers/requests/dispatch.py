@@ -45,9 +45,13 @@ async def _check_units(session: AsyncSession, lead: UnitRef, co: list[UnitRef]) 
     for u in units:
         if u.kind not in MAJOR_LEAD_KINDS:
             raise BadUserInput("大事只能派给区直部门、街道或街道科室", "MAJOR requests go to departments, streets or street sections")
-        row = await session.get(_UNIT_MODELS[u.kind], u.id)
+        # FOR SHARE (PostgreSQL): a unit being retired at this moment (resolvers/admin/units.py) waits for us, or we for it.
+        row = await session.get(_UNIT_MODELS[u.kind], u.id, with_for_update={"read": True})
         if row is None:
             raise NotFound("承办单位不存在", f"No such {u.kind.value.lower()}")
+        if getattr(row, "active", True) is False:
+            raise BadUserInput(f"“{row.name}”已停用,不能派单", f"{row.name} is retired and takes no new requests",
+                               field="lead" if u == lead else "coHandlers")
         named.append((u, row.name))
     return named
 

@@ -22,6 +22,7 @@ from resolvers.orders12345.delivery import callback_worker
 from resolvers.orders12345.http import ROUTES as city_order_routes
 from schema import build_schema
 from schema.http import graphql_http
+from schema.api.imports import serve_import_download
 from schema.api.qr import serve_sticker_sheet
 from schema.exports import serve_export
 from schema.live import EventBus
@@ -141,6 +142,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/report", export_report),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/imports/{what}", serve_import_download),
             # <import-routes>
             Route("/exports/qr-stickers", serve_sticker_sheet),
             # <qr-routes>

@@ -34,6 +34,7 @@ from schema.api.subscriptions import Subscription
 from schema.api.timebank import TimeBankMutation, TimeBankQuery
 from schema.api.admin import AdminMutation, AdminQuery
 # <admin-import>
+from schema.api.imports import ImportMutation, ImportQuery
 # <import-import>
 from schema.api.qr import QrMutation, QrQuery
 # <qr-import>
@@ -69,6 +70,7 @@ class Query(
     KpiQuery,
     AdminQuery,
     # <admin-query>
+    ImportQuery,
     # <import-query>
     QrQuery,
     # <qr-query>
@@ -91,6 +93,7 @@ class Mutation(
     KpiMutation,
     AdminMutation,
     # <admin-mutation>
+    ImportMutation,
     # <import-mutation>
     QrMutation,
     # <qr-mutation>

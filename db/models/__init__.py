@@ -6,6 +6,7 @@ from db.models.evaluation import FieldScore, FieldTeam, SurveyAnswer, SurveyCamp
 from db.models.kpi import KpiRuleVersion
 from db.models.admin import ix_audit_entry_actor_id
 # <admin-models>
+from db.models.imports import ImportJob
 # <import-models>
 from db.models.qr import RetiredQrToken
 # <qr-models>
@@ -90,6 +91,7 @@ __all__ = [
     "Holiday",
     "HolidayYear",
     "IdempotencyKey",
+    "ImportJob",
     "Photo",
     "RateBucket",
     "Request",

@@ -31,6 +31,7 @@ from resolvers.requests.deadlines import holiday_table
 from schema.ids import from_global_id, to_global_id
 from tests.conftest import GQL
 from tests.loop_helpers import DISPATCH, STEP, Loop, dept, qr_token_in, street, sub
+from tests.test_import_registers import csv_bytes, errors_of, run_import
 
 YEAR = 2095  # a year neither the package nor anybody else knows
 SUB_FIELDS = "subcategory { id code name keywords defaultDepartment { name } deadlines { triageMinutes majorResponseHours " \
@@ -311,7 +312,8 @@ async def units(gql: GQL, token: str, kind: str, filter: dict) -> list[dict]:
     return [e["node"] for e in (await gql.ok(q, {"k": kind, "f": filter}, token=token))["adminUnits"]["edges"]]
 
 
-async def test_a_department_is_created_renamed_and_retired(loop: Loop, gql: GQL, tokens: dict[str, str], db: Any, undo: Undo) -> None:
+async def test_a_department_is_created_renamed_and_retired(loop: Loop, gql: GQL, http: Any, tokens: dict[str, str], db: Any,
+                                                          undo: Undo) -> None:
     m, admin = mark(), tokens["admin"]
     unit = (await ok(gql, admin, "createUnit", {"kind": "DEPARTMENT", "name": f"区测试局{m}", "nameEn": "Test Bureau"}, UNIT))["unit"]
     undo.departments.append(pk(unit["id"]))
@@ -342,6 +344,16 @@ async def test_a_department_is_created_renamed_and_retired(loop: Loop, gql: GQL,
     retired = (await ok(gql, admin, "setUnitActive", {"id": unit["id"], "active": False, "reason": "机构改革"}, UNIT))["unit"]
     assert retired["active"] is False
     assert [u["name"] for u in await units(gql, admin, "DEPARTMENT", {"search": m, "active": True})] == []
+    # The list the dispatch form reads leaves it out; the full list keeps it, marked retired.
+    q = "query($a: Boolean) { departments(first: 100, active: $a) { edges { node { id active } } } }"
+    in_service = {e["node"]["id"] for e in (await gql.ok(q, {"a": True}, token=admin))["departments"]["edges"]}
+    everything = {e["node"]["id"]: e["node"]["active"] for e in (await gql.ok(q, {"a": None}, token=admin))["departments"]["edges"]}
+    assert unit["id"] not in in_service and everything[unit["id"]] is False and len(everything) > len(in_service)
+    # The staff register cannot give it a handler either: the dry run says why.
+    staff = [["用户名", "姓名", "角色", "管辖范围"], [f"t-imp-{m}", "经办人", "部门工作人员", f"区试验局{m}"]]
+    job = await run_import(http, admin, "STAFF", "staff.csv", csv_bytes(staff, "utf-8"), dry_run=True)
+    assert [(e["row"], e["column"]) for e in errors_of(job)] == [(2, "管辖范围")]
+    assert "已停用" in errors_of(job)[0]["reason"]
 
     # A retired department gets no new work: no dispatch, no new handler, no routing.
     request = await major(loop, db, "噪音扰民", "广场舞音响太吵")

@@ -3,7 +3,7 @@ import { gql } from './api.js';
 
 const REF = `query RefData {
   streets(first: 12) { edges { node { id name } } }
-  departments(first: 100) { edges { node { id name } } }
+  departments(first: 100, active: true) { edges { node { id name } } }
   categories { id name subcategories { id name } }
 }`;
 
@@ -28,7 +28,7 @@ export function loadSections(streetId) {
   if (!streetId) return Promise.resolve([]);
   if (!sectionCache.has(streetId)) {
     sectionCache.set(streetId, gql(
-      `query Sections($s: ID!) { streetSections(filter: {streetId: $s}, first: 50) { edges { node { id name } } } }`,
+      `query Sections($s: ID!) { streetSections(filter: {streetId: $s, active: true}, first: 50) { edges { node { id name } } } }`,
       { s: streetId },
     ).then((d) => d.streetSections.edges.map((e) => e.node)).catch((err) => {
       sectionCache.delete(streetId);

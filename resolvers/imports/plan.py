@@ -569,14 +569,18 @@ class Planner:
                      f"{role.value} cannot hold a {item.kind.value} scope ({item.text})")
             return None
         for kind in [item.kind] if item.kind is not None else allowed:
-            ref_id = self._find_scope(kind, item.text)
-            if ref_id is not None:
-                return kind.value, ref_id
+            found = self._find_scope(kind, item.text)
+            if found is not None and getattr(found, "active", True) is False:
+                rc.error("scopes", f"管辖范围已停用:{item.text}", f"{item.text} is retired and takes no new staff")
+                return None
+            if found is not None:
+                return kind.value, found.id
         kinds = "、".join(SCOPE_LABELS[k] for k in ([item.kind] if item.kind else allowed))
         rc.error("scopes", f"管辖范围不存在:{item.text}(应为{kinds})", f"Unknown scope {item.text}")
         return None
 
-    def _find_scope(self, kind: ScopeKind, value: str) -> int | None:
+    def _find_scope(self, kind: ScopeKind, value: str) -> Any:
+        """The ref a scope's text names (None when none or not unique)."""
         R = self.refs
 
         def unique(found: Any) -> Any:
@@ -613,7 +617,7 @@ class Planner:
             found = R.buildings_by_code.get(value)
             if found is None and len(parts) == 2 and (c := community(parts[0])) is not None:
                 found = unique(R.buildings_by_address.get((c.id, parts[1]), ()))
-        return None if found is None else found.id
+        return found
 
 
 _HEADER_OF = {

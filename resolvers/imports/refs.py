@@ -99,6 +99,7 @@ class UnitRef:
     id: int
     code: str
     name: str
+    active: bool = True  # a retired unit (resolvers/admin/units.py) takes no new staff
 
 
 @dataclass(slots=True, eq=False)
@@ -219,8 +220,8 @@ async def load_units(conn: AsyncConnection, refs: Refs) -> None:
         (Department.__table__, refs.departments_by_code, refs.departments_by_name),
         (PartnerUnit.__table__, refs.partners_by_code, refs.partners_by_name),
     ):
-        for r in await conn.execute(select(table.c.id, table.c.code, table.c.name)):
-            unit = UnitRef(r.id, r.code, r.name)
+        for r in await conn.execute(select(table.c.id, table.c.code, table.c.name, table.c.active)):
+            unit = UnitRef(r.id, r.code, r.name, bool(r.active))
             by_code[unit.code] = unit
             by_name[unit.name].append(unit)
 

@@ -58,6 +58,7 @@ class ResidentFilter:
 @strawberry.input(description="Filter street sections.")
 class SectionFilter:
     street_id: strawberry.ID | None = None
+    active: bool | None = strawberry.field(default=None, description="true: only units in service (what a dispatch may choose); false: only retired ones.")
 
 
 @strawberry.input(description="Filter partner units.")
@@ -159,10 +160,12 @@ class OrgQuery:
         await Resident.audit_whole(info, [e.node for e in conn.edges])
         return conn
 
-    @strawberry.field(permission_classes=[OrgReader], description="区直部门 — the district's departments.")
-    async def departments(self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None) -> Connection[Department]:
+    @strawberry.field(permission_classes=[OrgReader], description="区直部门 — the district's departments (`active: true`: only those in service, which a dispatch may choose).")
+    async def departments(self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None,
+                          active: bool | None = None) -> Connection[Department]:
         t = DepartmentModel.__table__
-        return await paginate(info.context.db, select(t), [t.c.id], Department.from_row, first=first, after=after, last=last, before=before)
+        stmt: Select = select(t) if active is None else select(t).where(t.c.active == active)
+        return await paginate(info.context.db, stmt, [t.c.id], Department.from_row, first=first, after=after, last=last, before=before)
 
     @strawberry.field(permission_classes=[OrgReader], description="科室 — street sections, optionally of one street.")
     async def street_sections(self, info: Info, filter: SectionFilter | None = None, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None) -> Connection[StreetSection]:
@@ -170,6 +173,8 @@ class OrgQuery:
         stmt: Select = select(t)
         if filter and (street := _pk(filter.street_id, "Street")) is not None:
             stmt = stmt.where(t.c.street_id == street)
+        if filter and filter.active is not None:
+            stmt = stmt.where(t.c.active == filter.active)
         return await paginate(info.context.db, stmt, [t.c.id], StreetSection.from_row, first=first, after=after, last=last, before=before)
 
     @strawberry.field(permission_classes=[OrgReader], description="大党委成员单位 — partner units, optionally of one community.")

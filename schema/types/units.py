@@ -23,11 +23,13 @@ class Department(Node):
     code: str
     name: str = strawberry.field(description="Chinese name, e.g. 区城市管理局.")
     name_en: str
+    active: bool = strawberry.field(description="False once retired by an admin: kept for history, takes no new dispatches.")
     pk: strawberry.Private[int]
 
     @classmethod
     def from_row(cls, row: Any) -> Department:
-        return cls(id=strawberry.ID(to_global_id("Department", row.id)), pk=row.id, code=row.code, name=row.name, name_en=row.name_en)
+        return cls(id=strawberry.ID(to_global_id("Department", row.id)), pk=row.id, code=row.code, name=row.name, name_en=row.name_en,
+                   active=bool(getattr(row, "active", True)))
 
 
 @strawberry.type(description="科室 — a section of a street office; can lead a MAJOR request.")
@@ -35,6 +37,7 @@ class StreetSection(Node):
     code: str
     name: str
     name_en: str
+    active: bool = strawberry.field(description="False once retired by an admin: kept for history, takes no new dispatches.")
     pk: strawberry.Private[int]
     street_pk: strawberry.Private[int]
 
@@ -42,7 +45,7 @@ class StreetSection(Node):
     def from_row(cls, row: Any) -> StreetSection:
         return cls(
             id=strawberry.ID(to_global_id("StreetSection", row.id)), pk=row.id, street_pk=row.street_id,
-            code=row.code, name=row.name, name_en=row.name_en,
+            code=row.code, name=row.name, name_en=row.name_en, active=bool(getattr(row, "active", True)),
         )
 
     @strawberry.field(description="The street this section belongs to.")

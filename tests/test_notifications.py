@@ -493,3 +493,22 @@ async def test_wechat_template_messages_take_the_template_api_shape(own: Databas
     assert sent["data"]["remark"]["value"] == rows[follower].text and code in rows[follower].text
     # The SMS rows were left alone: this worker sends WeChat only.
     assert {r.state for r in await rows_of(own, rid) if r.channel == SMS} == {"PENDING"}
+
+
+async def test_delivered_and_failed_rows_past_retention_are_deleted_pending_ones_never(own: Database, gateway: Gateway) -> None:
+    """Four hotline calls, each one SMS row: aged 400 days and SENT, FAILED or still PENDING, and a
+    SENT one of yesterday. A purge under 365 days' retention deletes the first two only."""
+    ids = [await hotline_call(own, f"1391234{5600 + i}") for i in range(4)]
+    rows = await rows_of(own, *ids)
+    assert len(rows) == 4
+    now = datetime.now(timezone.utc)
+    old = now - timedelta(days=400)
+    shape = [("SENT", old), ("FAILED", old), ("PENDING", old), ("SENT", now - timedelta(days=1))]
+    async with own.write_turn(), own.sessions() as session, session.begin():
+        for row, (state, at) in zip(rows, shape, strict=True):
+            await session.execute(N.update().where(N.c.id == row.id).values(state=state, created_at=at))
+    worker = sms_worker(own, config(gateway, retention_days=365))
+    assert await worker.purge() == 2
+    left = await rows_of(own, *ids)
+    assert [(r.state, r.request_id) for r in left] == [("PENDING", ids[2]), ("SENT", ids[3])]
+    assert await worker.purge() == 0  # nothing more to delete

@@ -37,6 +37,9 @@ class NotifyConfig:
     timeout_seconds: float = 10.0  # one call to a provider
     batch: int = 20
     poll_seconds: float = 5.0  # the longest an idle worker sleeps without a doorbell
+    # SENT and FAILED rows older than this are deleted (the outbox grows by thousands a day);
+    # the tracking page shows a resident only what is still kept.
+    retention_days: int = 365
     run_worker: bool = True
 
     @property
@@ -70,6 +73,7 @@ class NotifyConfig:
             timeout_seconds=_number(env, "NOTIFY_TIMEOUT_SECONDS", 10.0, float),
             batch=_number(env, "NOTIFY_BATCH", 20, int),
             poll_seconds=_number(env, "NOTIFY_POLL_SECONDS", 5.0, float),
+            retention_days=_number(env, "NOTIFY_RETENTION_DAYS", 365, int),
             run_worker=env.get("NOTIFY_WORKER", "1").strip().lower() not in {"0", "false", "no", "off"},
         )
         cfg.check()

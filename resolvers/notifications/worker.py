@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import and_, delete, func, select, update
 
 from db.base import utcnow
 from db.engine import Database, make_engine
@@ -39,6 +39,7 @@ log = logging.getLogger("ehuying.notify")
 T = Notification.__table__
 _ACTIVE = ("PENDING", "SENDING")
 SHUTDOWN_GRACE_SECONDS = 5.0
+PURGE_EVERY = timedelta(hours=1)
 
 
 @dataclass(frozen=True)
@@ -66,6 +67,17 @@ class Worker:
         self.db, self.senders, self.cfg, self.bus = db, senders, cfg, bus
         self.reader = reader or db
         self.channels = sorted(senders)
+        self.purged_at: datetime | None = None
+
+    async def purge(self, now: datetime | None = None) -> int:
+        """Delete SENT and FAILED rows older than the retention (a pending one is never lost)."""
+        now = now or utcnow()
+        cutoff = now - timedelta(days=self.cfg.retention_days)
+        async with self.db.write_turn(), self.db.sessions() as session, session.begin():
+            result = await session.execute(
+                delete(T).where(T.c.state.in_(("SENT", "FAILED")), T.c.created_at < cutoff).execution_options(synchronize_session=False))
+        self.purged_at = now
+        return result.rowcount or 0
 
     def _due(self, now: datetime) -> Any:
         return and_(T.c.state.in_(_ACTIVE), T.c.next_attempt_at <= now, T.c.channel.in_(self.channels))
@@ -166,6 +178,9 @@ class Worker:
     async def _round(self) -> float:
         """One look at the outbox, sending what is due; the seconds to wait before the next."""
         try:
+            if self.purged_at is None or utcnow() - self.purged_at > PURGE_EVERY:
+                if (gone := await self.purge()):
+                    log.info("notifications: %d delivered or failed rows past retention deleted", gone)
             due = await self.next_due()
             if due is not None and due <= utcnow():
                 # A backlog goes on batch after batch; if another worker took the rows, look again shortly.

@@ -111,3 +111,40 @@ async def test_the_tracking_page_shows_the_notifications_as_a_timeline(browser: 
         await context.close()
     assert not net.page_errors, net.page_errors
     assert all(is_local(u) for u in net.urls), [u for u in net.urls if not is_local(u)]
+
+
+async def test_a_message_still_on_its_way_shows_up_sent_without_a_reload(browser: Any, server: Any, db: Any) -> None:
+    from sqlalchemy import update
+
+    from db.models import Notification, Request
+
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
+        submitted = await call(client, "mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { request { trackingCode } } }",
+                               {"i": {"qrToken": await qr_token_in(db, "福泰社区", 37), "text": f"楼道灯不亮 {RUN_ID}",
+                                      "contactPhone": "136" + "".join(random.choice("0123456789") for _ in range(8))}})
+    code = submitted["submitRequest"]["request"]["trackingCode"]
+    N = Notification.__table__
+    rid = Request.__table__.c.id
+    later = datetime.now(timezone.utc) + timedelta(hours=1)
+    # Held back: pending, due in an hour (as after a failed attempt), so no worker takes it meanwhile.
+    for _ in range(200):
+        async with db.write() as session:
+            held = (await session.execute(
+                update(N).where(N.c.request_id.in_(Request.__table__.select().with_only_columns(rid).where(Request.__table__.c.tracking_code == code)))
+                .values(state="PENDING", next_attempt_at=later, sent_at=None))).rowcount
+        if held:
+            break
+        await asyncio.sleep(0.05)
+    assert held == 1
+    context = await browser.new_context(locale="zh-CN", timezone_id="Asia/Shanghai", viewport=PHONE_SIZE, is_mobile=True)
+    page = await context.new_page()
+    try:
+        await page.goto(f"{server.url}/console/track/{code}")
+        await page.wait_for_selector("[data-testid=notification][data-status=PENDING]", timeout=TIMEOUT_MS)
+        async with db.write() as session:
+            await session.execute(update(N).where(N.c.state == "PENDING", N.c.next_attempt_at == later)
+                                  .values(state="SENT", sent_at=datetime.now(timezone.utc)))
+        # The page looks again by itself (every 15 s while a message is pending).
+        await page.wait_for_selector("[data-testid=notification][data-status=SENT]", timeout=40_000)
+    finally:
+        await context.close()

@@ -31,9 +31,9 @@ export default function Track({ code }) {
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
 
-  async function load(c) {
+  async function load(c, quiet = false) {
     if (!c) return;
-    setBusy(true);
+    if (!quiet) setBusy(true);
     setError('');
     try {
       const d = await gql(TRACK, { c: c.trim().toUpperCase() }, { token: null });
@@ -45,6 +45,15 @@ export default function Track({ code }) {
       setBusy(false);
     }
   }
+
+  // While a message to the resident is still on its way, look again now and then: the page then
+  // shows it sent (or failed) without the resident reloading.
+  const waiting = req && req.notifications.some((n) => n.status === 'PENDING' || n.status === 'SENDING');
+  useEffect(() => {
+    if (!waiting) return undefined;
+    const t = setInterval(() => load(req.trackingCode, true), 15_000);
+    return () => clearInterval(t);
+  }, [waiting, req && req.trackingCode]);
 
   useEffect(() => {
     document.title = 'e呼应 · 办理进度查询';

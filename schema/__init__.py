@@ -20,6 +20,7 @@ from strawberry.types import ExecutionContext
 from schema import graphql_core_shims
 from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify
+from schema.permissions import PasswordChangeGate
 from schema.api.auth import AuthMutation
 from schema.api.evaluation import EvaluationMutation, EvaluationQuery
 from schema.api.kpi import KpiMutation, KpiQuery
@@ -147,6 +148,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         CostLimit,  # after ValidationCache: it prices only documents that validated
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
+        PasswordChangeGate,  # a user who must change their password may do only that
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

@@ -2,6 +2,7 @@
 import { useCallback, useEffect, useRef, useState } from 'react';
 
 import { time } from './api.js';
+import { ChangePasswordForm, continueWithNewSession } from './pages/ChangePassword.jsx';
 
 export function Clock() {
   const [now, setNow] = useState(() => new Date());
@@ -28,6 +29,7 @@ export function LiveBadge({ status }) {
 }
 
 export function TopBar({ title, subtitle, session, status, onSignOut, children }) {
+  const [changing, setChanging] = useState(false);
   return (
     <header className="topbar">
       <div className="topbar-brand">
@@ -48,8 +50,14 @@ export function TopBar({ title, subtitle, session, status, onSignOut, children }
           </div>
         )}
         <a className="btn ghost" href="/console/explorer" target="_blank" rel="noopener">接口调试</a>
+        {session && <button className="btn ghost" type="button" data-testid="change-password" onClick={() => setChanging(true)}>修改密码</button>}
         {onSignOut && <button className="btn ghost" type="button" onClick={onSignOut}>退出</button>}
       </div>
+      {changing && (
+        <Modal title="修改密码" onClose={() => setChanging(false)}>
+          <ChangePasswordForm session={session} onChanged={continueWithNewSession} onCancel={() => setChanging(false)} />
+        </Modal>
+      )}
     </header>
   );
 }

@@ -9,6 +9,7 @@ import { createRoot } from 'react-dom/client';
 import { clearSession, getSession } from './api.js';
 import { navigate, usePath } from './router.js';
 import Login from './pages/Login.jsx';
+import ChangePassword from './pages/ChangePassword.jsx';
 import Wall from './pages/Wall.jsx';
 import UnitView from './pages/UnitView.jsx';
 import Resident from './pages/Resident.jsx';
@@ -40,6 +41,7 @@ function Home({ communityTab = null, page = null, adminTab = null }) {
   };
 
   if (!session) return <Login notice={notice} onSignedIn={(s) => setSessionState(s)} />;
+  if (session.mustChangePassword) return <ChangePassword session={session} onChanged={setSessionState} onSignOut={signOut} />;
   const role = session.user.role;
   if ((role === 'ADMIN' && page !== 'evaluation') || (adminTab && tabsFor(role).length > 0)) {
     return (

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
@@ -22,6 +22,9 @@ class User(Base):
     token_version: Mapped[int] = mapped_column(Integer, default=0)
     failed_logins: Mapped[int] = mapped_column(Integer, default=0)
     locked_until: Mapped[datetime | None] = mapped_column(nullable=True)
+    # Set while the password is one someone else has seen (an admin's temporary one, an import's
+    # initial one): until the user picks their own, they may do nothing else (resolvers/auth.py).
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     resident_id: Mapped[int | None] = mapped_column(ForeignKey("resident.id"), nullable=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 

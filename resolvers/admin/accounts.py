@@ -140,7 +140,7 @@ async def create_user(session: AsyncSession, actor: Actor | None, *, username: s
     if taken is not None:
         raise Conflict("用户名已被使用", "That username is taken", field="username")
     user = User(username=username, display_name=display_name, role=role.value, password_hash=password.hash, is_active=True,
-                token_version=0, failed_logins=0)
+                token_version=0, failed_logins=0, must_change_password=password.must_change)
     session.add(user)
     await common.flush_unique(session, "用户名已被使用", "That username is taken", "username")
     await _replace_scopes(session, user.id, checked)
@@ -184,6 +184,7 @@ async def reset_password(session: AsyncSession, actor: Actor | None, user_id: in
     actor = common.require_admin(actor)
     user = await _load(session, user_id)
     user.password_hash = password.hash
+    user.must_change_password = password.must_change
     user.failed_logins, user.locked_until = 0, None
     _revoke(user)
     common.audit(session, actor, common.PASSWORD_RESET, f"User:{user.id}",

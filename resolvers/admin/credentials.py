@@ -7,7 +7,12 @@ digits, other characters, and is not the username.
 
 ADMIN either sets a password or lets the platform make a temporary one. A temporary password is
 shown once, in the answer to the mutation that made it, and stored only as its hash; the admin
-passes it on and the user signs in with it. Hashing costs ~115 ms of CPU, so it runs in a thread
+passes it on and the user signs in with it — and must then choose their own before doing anything
+else (`must_change_password`, resolvers/auth.py): a password someone else has read is not the
+user's secret. A password ADMIN sets explicitly does not raise that flag: it is how an account is
+handed over with a password the user chose (typed at the admin's desk) or set up for a service,
+and API clients that set one expect a working login; ADMIN makes a temporary one when the user
+must pick their own. Hashing costs ~115 ms of CPU, so it runs in a thread
 (resolvers/passwords.py) and before the unit of work opens, never holding the write lock.
 """
 
@@ -32,6 +37,11 @@ TEMPORARY_LENGTH = 12
 class NewPassword:
     hash: str
     temporary: str | None  # the generated password, to show once; None when ADMIN chose it
+
+    @property
+    def must_change(self) -> bool:
+        """Whether the user must replace it at first sign-in: a temporary one, yes."""
+        return self.temporary is not None
 
 
 def check_username(username: str | None) -> str:

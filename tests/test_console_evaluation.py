@@ -10,17 +10,14 @@ test-artifacts/console/; every URL the pages requested is checked to be local.""
 
 from __future__ import annotations
 
-import asyncio
 import io
 from typing import Any
 
 import httpx
 import openpyxl
-import pytest
-import pytest_asyncio
 
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Recorder, ensure_console_built, is_local, require_chromium
-from tests.conftest import BACKEND, LiveServer
+from tests.browser_helpers import Recorder, is_local
+from tests.browser_fixtures import shot
 from tests.test_evaluation_export import expected_league, seed_kpi_2013
 
 SIZE = {"width": 1600, "height": 1000}
@@ -28,41 +25,6 @@ TIMEOUT_MS = 20_000
 RANKING = "query { communityRanking(year: 2025) { rows { mark total community { name } } } }"
 UNIT_KPIS = """query($k: KpiUnitKind!) { unitKpis(unitKind: $k, from: "2013-01-01", to: "2013-12-31") {
   unitName responseRate acceptanceRate completionRate satisfactionRate deducted score } }"""
-
-
-def shot(name: str) -> str:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return str(ARTIFACTS / f"{name}-{BACKEND}.png")
-
-
-@pytest.fixture(scope="module")
-def console_dist() -> None:
-    require_chromium()
-    ensure_console_built()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def server(app: Any, settings: Any, console_dist: None) -> Any:
-    srv = LiveServer(settings)
-    await asyncio.to_thread(srv.wait_ready)
-    yield srv
-    srv.stop()
-
-
-@pytest.fixture(scope="module")
-def net() -> Recorder:
-    return Recorder()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(console_dist: None) -> Any:
-    from playwright.async_api import async_playwright
-
-    pw = await async_playwright().start()
-    chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    await chromium.close()
-    await pw.stop()
 
 
 async def open_page(browser: Any, net: Recorder) -> tuple[Any, Any]:

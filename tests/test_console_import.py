@@ -12,30 +12,19 @@ import time
 import uuid
 from typing import Any
 
-import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
 from db.models import Building
 from resolvers.imports.reader import read_file
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Recorder, ensure_console_built, is_local, require_chromium
-from tests.conftest import BACKEND, LiveServer
+from tests.browser_helpers import Recorder, is_local
+from tests.conftest import LiveServer
+from tests.browser_fixtures import shot
 from tests.test_import_registers import csv_bytes, purge, xlsx
 
 TIMEOUT_MS = 20_000
 TAG = f"浏{uuid.uuid4().hex[:6]}"
 HEADER = ["所属社区", "所属网格", "楼栋名称", "详细地址", "户数"]
-
-
-def shot(name: str) -> str:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return str(ARTIFACTS / f"{name}-{BACKEND}.png")
-
-
-@pytest.fixture(scope="module")
-def console_dist() -> None:
-    require_chromium()
-    ensure_console_built()
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -45,17 +34,6 @@ async def server(app: Any, settings: Any, db: Any, console_dist: None) -> Any:
     yield srv
     srv.stop()
     await purge(db, TAG, f"nobody{TAG}")
-
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(console_dist: None) -> Any:
-    from playwright.async_api import async_playwright
-
-    pw = await async_playwright().start()
-    chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    await chromium.close()
-    await pw.stop()
 
 
 async def wait_js(page: Any, expression: str, timeout: float = TIMEOUT_MS) -> Any:

@@ -21,15 +21,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-import pytest
-import pytest_asyncio
 from sqlalchemy import insert
 
 from db.models import User, UserScope
 from resolvers.passwords import hash_password
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Recorder, ensure_console_built, is_local, require_chromium
-from tests.conftest import BACKEND, GQL, LiveServer
+from tests.browser_helpers import Recorder, is_local
+from tests.conftest import GQL
 from tests.loop_helpers import Loop, qr_token_in, sub
+from tests.browser_fixtures import shot
 from tests.partner_helpers import community_pk
 
 LIVE_TIMEOUT_MS = 15_000
@@ -37,48 +36,7 @@ LAPTOP = {"width": 1440, "height": 900}
 LOCAL = timezone(timedelta(hours=8))
 
 
-def shot(name: str) -> str:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return str(ARTIFACTS / f"{name}-{BACKEND}.png")
-
-
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def console_dist() -> None:
-    require_chromium()
-    ensure_console_built()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def server(app: Any, settings: Any, console_dist: None) -> Any:
-    srv = LiveServer(settings)
-    await asyncio.to_thread(srv.wait_ready)
-    yield srv
-    srv.stop()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def api(server: Any) -> Any:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def net() -> Recorder:
-    return Recorder()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(console_dist: None) -> Any:
-    from playwright.async_api import async_playwright
-
-    pw = await async_playwright().start()
-    chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    await chromium.close()
-    await pw.stop()
 
 
 async def new_page(browser: Any, net: Recorder) -> tuple[Any, Any]:

@@ -14,41 +14,14 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import httpx
-import pytest
-import pytest_asyncio
 
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Recorder, ensure_console_built, is_local, require_chromium
-from tests.conftest import BACKEND, RUN_ID, LiveServer
+from tests.browser_helpers import ARTIFACTS, Recorder, is_local
+from tests.conftest import BACKEND, RUN_ID
 from tests.loop_helpers import qr_token_in, sub
 
 PHONE_SIZE = {"width": 390, "height": 844}
 TIMEOUT_MS = 20_000
 TRACK = "query($c: String!) { requestByTrackingCode(code: $c) { notifications { status text } } }"
-
-
-@pytest.fixture(scope="module")
-def console_dist() -> None:
-    require_chromium()
-    ensure_console_built()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def server(app: Any, settings: Any, console_dist: None) -> Any:
-    srv = LiveServer(settings)
-    await asyncio.to_thread(srv.wait_ready)
-    yield srv
-    srv.stop()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(console_dist: None) -> Any:
-    from playwright.async_api import async_playwright
-
-    pw = await async_playwright().start()
-    chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    await chromium.close()
-    await pw.stop()
 
 
 async def call(client: httpx.AsyncClient, query: str, variables: dict, token: str | None = None) -> dict:

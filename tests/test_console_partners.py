@@ -28,14 +28,14 @@ from typing import Any
 
 import httpx
 import pytest
-import pytest_asyncio
 from sqlalchemy import insert, select
 
 from db.models import Request, User, UserScope
 from resolvers.passwords import hash_password
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Recorder, ensure_console_built, events_received, is_local, require_chromium, subscription_ids
-from tests.conftest import BACKEND, GQL, LiveServer
+from tests.browser_helpers import Recorder, events_received, is_local, subscription_ids
+from tests.conftest import GQL
 from tests.loop_helpers import Loop, qr_token_in, sub
+from tests.browser_fixtures import shot
 from tests.partner_helpers import community_pk, community_worker, gid, partner_pk, task_op
 
 LIVE_TIMEOUT_MS = 15_000
@@ -46,48 +46,7 @@ PHONE_11 = re.compile(r"(?<!\d)1\d{10}(?!\d)")
 STATE: dict[str, Any] = {}
 
 
-def shot(name: str) -> str:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return str(ARTIFACTS / f"{name}-{BACKEND}.png")
-
-
 # ----------------------------------------------------------------------------- fixtures
-
-
-@pytest.fixture(scope="module")
-def console_dist() -> None:
-    require_chromium()
-    ensure_console_built()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def server(app: Any, settings: Any, console_dist: None) -> Any:
-    srv = LiveServer(settings)
-    await asyncio.to_thread(srv.wait_ready)
-    yield srv
-    srv.stop()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def api(server: Any) -> Any:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def net() -> Recorder:
-    return Recorder()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(console_dist: None) -> Any:
-    from playwright.async_api import async_playwright
-
-    pw = await async_playwright().start()
-    chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    await chromium.close()
-    await pw.stop()
 
 
 async def new_page(browser: Any, net: Recorder, bodies: list[str] | None = None) -> tuple[Any, Any]:

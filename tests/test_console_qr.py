@@ -10,69 +10,26 @@ stops working. Every URL is local; screenshots go to test-artifacts/console/.
 
 from __future__ import annotations
 
-import asyncio
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pypdfium2 as pdfium
-import pytest
-import pytest_asyncio
 import zxingcpp
 from sqlalchemy import select
 
 from db.models import Building, Community, Grid
 from resolvers.qr.tokens import RETIRED_ZH
 from schema.ids import to_global_id
-from tests.browser_helpers import ARTIFACTS, CHROMIUM, CHROMIUM_ARGS, Recorder, ensure_console_built, is_local, require_chromium
-from tests.conftest import BACKEND, GQL, LiveServer
+from tests.browser_helpers import Recorder, is_local
+from tests.browser_fixtures import shot
+from tests.conftest import GQL
 
 TIMEOUT_MS = 15_000
 LAPTOP = {"width": 1440, "height": 900}
 PHONE = {"width": 390, "height": 844}
 ROTATE = "mutation($i: RotateBuildingQrTokenInput!) { rotateBuildingQrToken(input: $i) { qrToken } }"
 LOOKUP = "query($t: String!) { qrBuilding(token: $t) { buildingName } }"
-
-
-def shot(name: str) -> str:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    return str(ARTIFACTS / f"{name}-{BACKEND}.png")
-
-
-@pytest.fixture(scope="module")
-def console_dist() -> None:
-    require_chromium()
-    ensure_console_built()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def server(app: Any, settings: Any, console_dist: None) -> Any:
-    srv = LiveServer(settings)
-    await asyncio.to_thread(srv.wait_ready)
-    yield srv
-    srv.stop()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def api(server: Any) -> Any:
-    async with httpx.AsyncClient(base_url=server.url, timeout=30) as client:
-        yield client
-
-
-@pytest.fixture(scope="module")
-def net() -> Recorder:
-    return Recorder()
-
-
-@pytest_asyncio.fixture(scope="module")
-async def browser(console_dist: None) -> Any:
-    from playwright.async_api import async_playwright
-
-    pw = await async_playwright().start()
-    chromium = await pw.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-    yield chromium
-    await chromium.close()
-    await pw.stop()
 
 
 async def new_page(browser: Any, net: Recorder, viewport: dict = LAPTOP) -> tuple[Any, Any]:

@@ -10,6 +10,7 @@ from pathlib import Path
 import asyncio
 from sqlalchemy import text
 from starlette.applications import Starlette
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -17,6 +18,9 @@ from starlette.routing import Route, WebSocketRoute
 from config import Settings, load_settings
 from db.engine import Database
 from resolvers import photos
+from resolvers.audit_refusals import RefusalSink
+from resolvers.audit_retention import retention_worker
+from resolvers.production_checks import refuse_demo_logins
 from resolvers.notifications import worker as notify_worker
 from resolvers.orders12345.delivery import callback_worker
 from resolvers.orders12345.http import ROUTES as city_order_routes
@@ -26,6 +30,9 @@ from schema.api.imports import serve_import_download
 from schema.api.qr import serve_sticker_sheet
 from schema.exports import serve_export
 from schema.live import EventBus
+from schema.logs import configure_logging
+from schema.metrics import serve_metrics
+from schema.observability import ObservabilityMiddleware
 from schema.sweeper import overdue_sweeper
 from schema.ws import GraphQLWebSocket
 
@@ -58,10 +65,19 @@ main{max-width:760px;margin:12vh auto;padding:2rem}h1{font-size:2rem}code{backgr
 
 def create_app(settings: Settings | None = None) -> Starlette:
     settings = settings or load_settings()
+    if settings.log_format:
+        configure_logging(settings.log_format, settings.log_level)
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         app.state.db = Database.from_url(settings.database_url)
+        if settings.env == "production":
+            try:
+                await refuse_demo_logins(app.state.db)
+            except BaseException as exc:
+                log.critical("refusing to start: %s", exc)
+                await app.state.db.dispose()
+                raise
         app.state.bus = EventBus(settings.broadcast_url, settings.channel_prefix)
         await app.state.bus.start()
         sweeper = asyncio.create_task(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), name="overdue-sweep")
@@ -71,6 +87,9 @@ def create_app(settings: Settings | None = None) -> Starlette:
         # <notify-workers>
         workers.append(asyncio.create_task(callback_worker(app.state.db), name="12345-callbacks"))
         # <orders-workers>
+        app.state.audit_sink = RefusalSink(app.state.db).register()
+        workers.append(asyncio.create_task(app.state.audit_sink.run(), name="audit-refusals"))
+        workers.append(asyncio.create_task(retention_worker(app.state.db, settings.audit_retention_days), name="audit-retention"))
         try:
             yield
         finally:
@@ -142,6 +161,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/exports/report", export_report),
             Route("/healthz", healthz),
             Route("/readyz", readyz),
+            Route("/metrics", serve_metrics),
             Route("/imports/{what}", serve_import_download),
             # <import-routes>
             Route("/exports/qr-stickers", serve_sticker_sheet),
@@ -153,6 +173,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
             Route("/console/{path:path}", console),
         ],
         lifespan=lifespan,
+        # Request ids, HTTP metrics and HTTP-level refusals (schema/observability.py).
+        middleware=[Middleware(ObservabilityMiddleware)],
     )
     app.state.settings = settings
     app.state.schema = schema

@@ -36,10 +36,33 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
+# Keys that have been in examples, benches and tests: signing with one of them lets anyone who
+# has read this repository mint tokens.
+KNOWN_WEAK_KEYS = frozenset({"demo", "secret", "changeme", "change-me", "test", "dev", "development", "password",
+                             "secret_key", "secret-key", "bench-secret", "your-secret-key", "please-change-me"})
+WEAK_KEY_PREFIXES = ("test-secret", "bench-", "demo-", "dev-", "example", "changeme")
+MIN_SECRET_LENGTH = 32
+
+
+def weak_secret(key: str) -> str | None:
+    """Why `key` must not sign production tokens, or None."""
+    lowered = key.strip().lower()
+    if lowered in KNOWN_WEAK_KEYS or lowered.startswith(WEAK_KEY_PREFIXES):
+        return "it is a demo/test value"
+    if len(key) < MIN_SECRET_LENGTH:
+        return f"it is shorter than {MIN_SECRET_LENGTH} characters"
+    if len(set(key)) < 10:
+        return "it repeats too few characters to be random"
+    return None
+
+
 def _secret_key(env: str) -> tuple[str, bool]:
     """Return (key, generated). Only the embedded default may generate and keep one under var/."""
     given = os.environ.get("SECRET_KEY")
     if given:
+        if env == "production" and (why := weak_secret(given)):
+            raise ConfigError(f"SECRET_KEY is unfit for production ({why}); generate one with "
+                              "`python -c 'import secrets; print(secrets.token_urlsafe(48))'`.")
         return given, False
     if env == "production":
         raise ConfigError("SECRET_KEY is missing: production refuses to start with a generated key.")
@@ -83,11 +106,38 @@ class Settings:
     # Requests with histories generated into a freshly seeded demo district (db.manage setup), so
     # that the wall, the reports and the KPIs have something to show; 0 for an empty district.
     demo_requests: int = 0
+    # Audit rows older than this are purged (resolvers/audit_retention.py); never under MIN_AUDIT_RETENTION_DAYS.
+    audit_retention_days: int = 400
+    # "json" or "text": load_settings configures logging (schema/logs.py); "" leaves it to the host (tests, embedding).
+    log_format: str = ""
+    # Bearer token for GET /metrics from anywhere but loopback; empty: loopback only.
+    metrics_token: str = ""
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
     def is_sqlite(self) -> bool:
         return self.database_url.startswith("sqlite")
+
+
+MIN_AUDIT_RETENTION_DAYS = 183  # the audit trail is kept at least six months
+
+
+def _audit_retention_days(value: str | None) -> int:
+    try:
+        days = int(value) if value not in (None, "") else 400
+    except ValueError:
+        raise ConfigError(f"AUDIT_RETENTION_DAYS={value!r} is not a whole number of days.") from None
+    if days < MIN_AUDIT_RETENTION_DAYS:
+        raise ConfigError(f"AUDIT_RETENTION_DAYS={days} is below the minimum of {MIN_AUDIT_RETENTION_DAYS} days: "
+                          "the audit trail must be kept at least six months.")
+    return days
+
+
+def _log_format(value: str | None, production: bool) -> str:
+    chosen = (value or ("json" if production else "text")).strip().lower()
+    if chosen not in ("json", "text"):
+        raise ConfigError(f"LOG_FORMAT={value!r}: use json or text.")
+    return chosen
 
 
 def load_settings() -> Settings:
@@ -118,4 +168,7 @@ def load_settings() -> Settings:
         qr_limit_per_client=(int(os.environ.get("QR_LIMIT_PER_CLIENT", "60")), 3600),
         photo_dir=Path(os.environ.get("PHOTO_DIR") or VAR_DIR / "photos"),
         demo_requests=int(os.environ.get("DEMO_REQUESTS", str(DEMO_REQUESTS))) if demo else 0,
+        audit_retention_days=_audit_retention_days(os.environ.get("AUDIT_RETENTION_DAYS")),
+        log_format=_log_format(os.environ.get("LOG_FORMAT"), production),
+        metrics_token=os.environ.get("METRICS_TOKEN", "").strip(),
     )

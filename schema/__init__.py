@@ -19,7 +19,7 @@ from strawberry.types import ExecutionContext
 
 from schema import graphql_core_shims
 from schema.cost import CostLimit
-from schema.errors import CodedErrors, classify
+from schema.errors import CodedErrors, classify, observe_errors
 from schema.permissions import PasswordChangeGate
 from schema.api.auth import AuthMutation
 from schema.api.evaluation import EvaluationMutation, EvaluationQuery
@@ -136,6 +136,7 @@ class EhuyingSchema(strawberry.Schema):
             error.extensions = coded.extensions
             error.original_error = None
             error.args = (coded.message,)
+        observe_errors(errors, execution_context)  # metrics by code; one audit row per refused operation
 
 
 def build_schema(*, introspection: bool = True) -> strawberry.Schema:

@@ -29,6 +29,7 @@ from typing import Any
 
 from resolvers.actor import Actor
 from resolvers.requests.visibility import visible_in_memory
+from schema import metrics
 from schema.live_log import LogItem, log_top, primed_loaders, read_items
 
 log = logging.getLogger("ehuying.fanout")
@@ -233,6 +234,7 @@ class Hub:
                     member.deliver(member, seq, payload)
                     delivered += 1
         self.deliveries += delivered
+        metrics.observe_deliveries((item for item, _ in plan), delivered)  # the event lag histogram
 
     # -- in-process followers (strawberry's own subscription execution) ---------------------------
 

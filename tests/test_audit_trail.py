@@ -166,6 +166,21 @@ async def test_whole_reads_are_audited_in_one_transaction_per_operation(gql: GQL
     assert len(rows) < 8 and all(r.actor_user_id == dispatcher for r in rows)
 
 
+async def test_whole_phones_of_dual_reports_are_audited_masked_ones_not(gql: GQL, tokens: dict[str, str], db: Any) -> None:
+    q = "{ dualReports(first: 20) { edges { node { id phone } } } }"
+    before = await top(db)
+    whole = (await gql.ok(q, token=tokens["dispatcher"]))["dualReports"]["edges"]
+    shown = {from_global_id(e["node"]["id"])[1] for e in whole if e["node"]["phone"] and "*" not in e["node"]["phone"]}
+    assert shown, "the demo district has dual reports with phones"
+    rows = await rows_after(db, before, action="READ_PERSONAL", target="DualReport")
+    assert {int(i) for r in rows for i in r.detail.split(",")} == shown
+    # A reader who sees them masked leaves no such row.
+    before = await top(db)
+    masked = (await gql.ok(q, token=tokens["district"]))["dualReports"]["edges"]
+    assert masked and all("*" in e["node"]["phone"] for e in masked if e["node"]["phone"])
+    assert await rows_after(db, before, action="READ_PERSONAL", target="DualReport") == []
+
+
 # ------------------------------------------------------------------------------ changes of personal data
 
 

@@ -14,6 +14,7 @@ from db.base import utcnow
 from db.models import User, UserScope
 from resolvers.partners import access as partner_access
 from resolvers.roles import Role, ScopeKind
+from resolvers.audit import record_personal_read
 from resolvers.masking import mask_phone
 from resolvers.requests.common import STATE_ZH
 from schema.context import Info
@@ -212,12 +213,18 @@ class DualReport(Node):
         return cls(id=strawberry.ID(to_global_id("DualReport", row.id)), kind=DualReportKind(row.kind), name=row.name,
                    affiliation=row.affiliation, reported_on=row.reported_on, active=row.active, row=row)
 
-    @strawberry.field(description="Contact phone: whole for the community's own workers and the center, masked for others.")
-    def phone(self, info: Info) -> str | None:
+    @strawberry.field(description="Contact phone: whole for the community's own workers and the center (each whole read "
+                                  "audited as READ_PERSONAL), masked for others.")
+    async def phone(self, info: Info) -> str | None:
         actor = info.context.actor
         whole = actor is not None and (actor.role in (Role.CENTER_DISPATCHER, Role.ADMIN) or (
             actor.role is Role.COMMUNITY_WORKER and self.row.community_id in actor.ids(ScopeKind.COMMUNITY)))
-        return self.row.phone if whole else mask_phone(self.row.phone)
+        if not whole:
+            return mask_phone(self.row.phone)
+        if self.row.phone:
+            # Reads of one page share one audit row (resolvers/audit.py batches them).
+            await record_personal_read(info.context.db, actor, "DualReport", [self.row.id], info.context.client)
+        return self.row.phone
 
     @strawberry.field(description="The member unit of the big party committee it belongs to, if any.")
     async def partner_unit(self, info: Info) -> PartnerUnit | None:

@@ -21,7 +21,7 @@ setup: $(STAMP)
 	DEMO=$${DEMO:-1} $(PY) -m db.manage setup
 
 run: setup console
-	DEMO=$${DEMO:-1} $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT) --proxy-headers --ws-ping-interval 20 --ws-ping-timeout 20
+	DEMO=$${DEMO:-1} $(VENV)/bin/uvicorn app:app --host $(HOST) --port $(PORT) --proxy-headers --ws-ping-interval 20 --ws-ping-timeout 20 --ws-max-size 1048576
 
 test: $(STAMP) console
 	$(PY) -m tests.runner

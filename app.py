@@ -11,6 +11,7 @@ import asyncio
 from sqlalchemy import text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
+from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route, WebSocketRoute
@@ -61,6 +62,10 @@ main{max-width:760px;margin:12vh auto;padding:2rem}h1{font-size:2rem}code{backgr
 <p>GraphQL 接口不受影响:<a href="/graphql">/graphql</a>(POST / GET;订阅使用 WebSocket graphql-transport-ws)。</p>
 </main></body></html>
 """
+
+
+# What a cross-origin client may send: the bearer token, JSON, and the upload preflight header.
+CORS_HEADERS = ["authorization", "content-type", "graphql-preflight", "apollo-require-preflight", "x-requested-with"]
 
 
 def create_app(settings: Settings | None = None) -> Starlette:
@@ -174,7 +179,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         ],
         lifespan=lifespan,
         # Request ids, HTTP metrics and HTTP-level refusals (schema/observability.py).
-        middleware=[Middleware(ObservabilityMiddleware)],
+        middleware=[Middleware(ObservabilityMiddleware),
+                    # Cross-origin calls only from CORS_ORIGINS (none by default): preflights from other origins get 400.
+                    Middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                               allow_headers=CORS_HEADERS, max_age=600)],
     )
     app.state.settings = settings
     app.state.schema = schema

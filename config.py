@@ -102,6 +102,12 @@ class Settings:
     # Anonymous QR intake: (submissions, seconds) per building code and per client address.
     qr_limit_per_token: tuple[int, int] = (10, 3600)
     qr_limit_per_client: tuple[int, int] = (60, 3600)
+    # Size limits of /graphql (schema/http.py), refused with 413 REQUEST_TOO_LARGE: JSON bodies and GET
+    # query strings; multipart uploads in all (9 photos of 10 MiB each, plus the operation).
+    max_request_bytes: int = 1024 * 1024
+    max_upload_bytes: int = 91 * 1024 * 1024
+    # Browser origins allowed to call the API from another site (CORS_ORIGINS); none by default.
+    cors_origins: tuple[str, ...] = ()
     photo_dir: Path = VAR_DIR / "photos"
     # Requests with histories generated into a freshly seeded demo district (db.manage setup), so
     # that the wall, the reports and the KPIs have something to show; 0 for an empty district.
@@ -140,6 +146,16 @@ def _log_format(value: str | None, production: bool) -> str:
     return chosen
 
 
+def cors_origins(value: str | None) -> tuple[str, ...]:
+    """CORS_ORIGINS: origins (scheme://host[:port]) separated by commas or spaces."""
+    origins = tuple(o.strip().rstrip("/") for o in (value or "").replace(",", " ").split() if o.strip())
+    for origin in origins:
+        scheme, _, rest = origin.partition("://")
+        if scheme not in ("http", "https") or not rest or "/" in rest:
+            raise ConfigError(f"CORS_ORIGINS: {origin!r} is not an origin like https://console.example.gov.cn")
+    return origins
+
+
 def load_settings() -> Settings:
     env = os.environ.get("APP_ENV", "development").strip().lower()
     database_url = normalise_database_url(
@@ -166,6 +182,9 @@ def load_settings() -> Settings:
         sweep_seconds=float(os.environ.get("SWEEP_SECONDS", "60")),
         qr_limit_per_token=(int(os.environ.get("QR_LIMIT_PER_TOKEN", "10")), 3600),
         qr_limit_per_client=(int(os.environ.get("QR_LIMIT_PER_CLIENT", "60")), 3600),
+        max_request_bytes=int(os.environ.get("MAX_REQUEST_BYTES", str(1024 * 1024))),
+        max_upload_bytes=int(os.environ.get("MAX_UPLOAD_BYTES", str(91 * 1024 * 1024))),
+        cors_origins=cors_origins(os.environ.get("CORS_ORIGINS")),
         photo_dir=Path(os.environ.get("PHOTO_DIR") or VAR_DIR / "photos"),
         demo_requests=int(os.environ.get("DEMO_REQUESTS", str(DEMO_REQUESTS))) if demo else 0,
         audit_retention_days=_audit_retention_days(os.environ.get("AUDIT_RETENTION_DAYS")),

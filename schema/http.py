@@ -11,6 +11,8 @@ from typing import Any
 
 import orjson
 from strawberry.types.graphql import OperationType
+from starlette.exceptions import HTTPException
+from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
@@ -30,6 +32,7 @@ JSON = "application/json"
 class RequestError(Exception):
     def __init__(self, status: int, code: str, zh: str, en: str, headers: dict[str, str] | None = None) -> None:
         self.status, self.code, self.zh, self.en, self.headers = status, code, zh, en, headers or {}
+        self.extra: dict[str, Any] = {}
 
 
 def negotiate(accept: str | None) -> str | None:
@@ -70,8 +73,48 @@ def _json_param(value: str | None, name: str) -> Any:
         raise RequestError(400, "BAD_REQUEST", f"参数 {name} 不是合法的 JSON", f"{name} is not valid JSON") from None
 
 
+# Size limits (values in config.py: MAX_REQUEST_BYTES, MAX_UPLOAD_BYTES): a body is refused with 413
+# REQUEST_TOO_LARGE as soon as its declared or received size passes the limit — never read whole
+# first. The GraphQL text itself is capped too: the parser and validation caches keep up to
+# CACHE_SIZE documents keyed by their text, and a small document padded with a megabyte of
+# comments would otherwise make each entry a megabyte.
+MAX_QUERY_LENGTH = 100_000  # characters; MAX_TOKENS (4,000) real tokens fit many times over
+
+
+def too_large(limit: int, what_zh: str = "请求体", what_en: str = "The request body", status: int = 413) -> RequestError:
+    err = RequestError(status, "REQUEST_TOO_LARGE", f"{what_zh}过大(最多 {limit} 字节)", f"{what_en} is larger than {limit} bytes")
+    err.extra = {"maxBytes": limit}
+    return err
+
+
+def _limits(request: Request) -> tuple[int, int]:
+    settings = request.app.state.settings
+    return settings.max_request_bytes, settings.max_upload_bytes
+
+
+def _capped(request: Request, limit: int) -> Request:
+    """`request` whose body stream raises REQUEST_TOO_LARGE once more than `limit` bytes arrived
+    (a chunked body has no Content-Length to refuse it by up front)."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise too_large(limit)
+    received = 0
+    upstream = request.receive
+
+    async def receive() -> Any:
+        nonlocal received
+        message = await upstream()
+        if message["type"] == "http.request":
+            received += len(message.get("body", b""))
+            if received > limit:
+                raise too_large(limit)
+        return message
+
+    return Request(request.scope, receive)
+
+
 async def _read_json_body(request: Request) -> dict[str, Any]:
-    body = await request.body()
+    body = await _capped(request, _limits(request)[0]).body()
     if not body:
         raise RequestError(400, "BAD_REQUEST", "请求体为空", "The request body is empty")
     try:
@@ -85,6 +128,9 @@ async def _read_json_body(request: Request) -> dict[str, Any]:
 
 async def read_params(request: Request) -> dict[str, Any]:
     if request.method == "GET":
+        limit = _limits(request)[0]
+        if len(request.scope.get("query_string", b"")) > limit:
+            raise too_large(limit, "查询串", "The query string", status=414)  # URI Too Long
         q = request.query_params
         params: dict[str, Any] = {
             "query": q.get("query"),
@@ -104,6 +150,9 @@ async def read_params(request: Request) -> dict[str, Any]:
             )
     if not isinstance(params.get("query"), str) or not params["query"].strip():
         raise RequestError(400, "BAD_REQUEST", "缺少 query 参数", "The query parameter is missing or not a string")
+    if len(params["query"]) > MAX_QUERY_LENGTH:
+        raise RequestError(413, "REQUEST_TOO_LARGE", f"查询文本过长(最多 {MAX_QUERY_LENGTH} 个字符)",
+                           f"The GraphQL document is longer than {MAX_QUERY_LENGTH} characters")
     for name in ("variables", "extensions"):
         if params.get(name) is not None and not isinstance(params[name], dict):
             raise RequestError(400, "BAD_REQUEST", f"{name} 须为对象", f"{name} must be an object")
@@ -112,8 +161,8 @@ async def read_params(request: Request) -> dict[str, Any]:
     return params
 
 
-MAX_UPLOAD_FILES = 9
-MAX_UPLOAD_PART = 10 * 1024 * 1024
+MAX_UPLOAD_FILES = 9  # files in one multipart request (photos: at most 9); one more: 400 TOO_MANY_FILES
+MAX_UPLOAD_FIELDS = 20  # non-file parts (operations, map, …)
 
 
 async def read_multipart(request: Request) -> dict[str, Any]:
@@ -125,8 +174,21 @@ async def read_multipart(request: Request) -> dict[str, Any]:
                            "Multipart uploads need a GraphQL-Preflight (or Apollo-Require-Preflight) header")
     from strawberry.file_uploads.utils import replace_placeholders_with_files
 
+    json_limit, upload_limit = _limits(request)
+    capped = _capped(request, upload_limit)
     try:
-        form = await request.form(max_files=MAX_UPLOAD_FILES, max_fields=20, max_part_size=MAX_UPLOAD_PART)
+        # max_part_size bounds the non-file parts: `operations` is held to the JSON body's limit.
+        form = await capped.form(max_files=MAX_UPLOAD_FILES, max_fields=MAX_UPLOAD_FIELDS, max_part_size=json_limit)
+    except RequestError:
+        raise
+    except (MultiPartException, HTTPException) as exc:  # starlette turns the first into the second inside an app
+        text = str(getattr(exc, "detail", None) or getattr(exc, "message", None) or exc)
+        if text.startswith("Part exceeded") or text.startswith("Field exceeded"):
+            raise too_large(json_limit, "operations 部分", "The operations part") from None
+        if text.startswith("Too many"):
+            raise RequestError(400, "TOO_MANY_FILES", f"一次最多上传 {MAX_UPLOAD_FILES} 个文件", f"At most {MAX_UPLOAD_FILES} files "
+                               f"and {MAX_UPLOAD_FIELDS} other parts a request") from None
+        raise RequestError(400, "BAD_REQUEST", "上传内容无效", f"Bad multipart body: {text}") from None
     except Exception as exc:  # noqa: BLE001 — python-multipart raises several kinds on bad bodies
         raise RequestError(400, "BAD_REQUEST", "上传内容无效或超出限制", f"Bad or oversized multipart body: {type(exc).__name__}") from None
     try:
@@ -144,7 +206,7 @@ async def read_multipart(request: Request) -> dict[str, Any]:
 
 
 def _error_response(media: str, err: RequestError) -> Response:
-    body = {"errors": [{"message": err.zh, "extensions": {"code": err.code, "messageEn": err.en}}]}
+    body = {"errors": [{"message": err.zh, "extensions": {"code": err.code, "messageEn": err.en, **err.extra}}]}
     return Response(orjson.dumps(body), status_code=err.status, media_type=f"{media}; charset=utf-8", headers=err.headers)
 
 

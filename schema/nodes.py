@@ -81,7 +81,10 @@ async def resolve_node(info: Info, gid: str) -> Any:
         return await resolve_evaluation_node(info, type_name, pk)
     from resolvers.errors import BadUserInput
 
-    other = ("Request", "RequestEvent")
-    if type_name in other:
+    if type_name == "Request":
+        from schema.request_access import load_visible
+
+        return await load_visible(info, pk)  # the same visibility as request(id:)
+    if type_name == "RequestEvent":
         return None
     raise BadUserInput(f"未知的对象类型:{type_name}", f"Unknown object type in ID: {type_name}")

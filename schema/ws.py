@@ -47,7 +47,7 @@ from db.models import User
 from resolvers.auth import actor_for_token, token_expiry
 from schema.context import Context
 from schema.fanout import Feed, Interest, Member
-from schema.http import READS_PER_OPERATION, bearer_token
+from schema.http import MAX_QUERY_LENGTH, READS_PER_OPERATION, bearer_token
 from schema.live import wait_for_bell
 from schema.live_render import group_key, renderer
 from schema.loaders import Loaders
@@ -55,6 +55,8 @@ from schema.outbox import Outbox
 
 log = logging.getLogger("ehuying.ws")
 
+MAX_SUBSCRIPTIONS = 20  # operations in flight on one connection; one more: error TOO_MANY_SUBSCRIPTIONS
+INIT_TIMEOUT_SECONDS = 10  # no connection_init by then: closed with 4408
 SLOW = 1013  # Try Again Later
 REVOKED = 4403  # as for an expired token: the client signs in again
 REASON_BYTES = 123  # the most a close frame's reason may hold
@@ -99,6 +101,23 @@ class LiveTransportHandler(BaseGraphQLTransportWSHandler[Context, None]):
 
     async def send_message(self, message: Any) -> None:
         self.outbox.push(orjson.dumps(message).decode())
+
+    async def handle_subscribe(self, message: Any) -> None:
+        """strawberry's, with coded refusals (its own limit error has no code) for one operation
+        too many and for an oversized document (schema/http.py's MAX_QUERY_LENGTH, as over HTTP)."""
+        refusal = None
+        if self.connection_acknowledged and message["id"] not in self.operations:
+            if len(self.operations) >= MAX_SUBSCRIPTIONS:
+                refusal = {"message": f"每个连接最多 {MAX_SUBSCRIPTIONS} 个订阅", "extensions": {
+                    "code": "TOO_MANY_SUBSCRIPTIONS", "messageEn": f"At most {MAX_SUBSCRIPTIONS} subscriptions a connection",
+                    "maxSubscriptions": MAX_SUBSCRIPTIONS}}
+            elif len(str((message.get("payload") or {}).get("query", ""))) > MAX_QUERY_LENGTH:
+                refusal = {"message": f"查询文本过长(最多 {MAX_QUERY_LENGTH} 个字符)", "extensions": {
+                    "code": "REQUEST_TOO_LARGE", "messageEn": f"The GraphQL document is longer than {MAX_QUERY_LENGTH} characters"}}
+        if refusal is not None:
+            await self.send_message({"id": message["id"], "type": "error", "payload": [refusal]})
+            return
+        await super().handle_subscribe(message)
 
     async def handle_connection_init(self, message: Any) -> None:
         await super().handle_connection_init(message)
@@ -303,8 +322,8 @@ class GraphQLWebSocket(GraphQL):
             schema,
             graphql_ide=None,
             subscription_protocols=(GRAPHQL_TRANSPORT_WS_PROTOCOL,),
-            connection_init_wait_timeout=timedelta(seconds=10),
-            max_subscriptions_per_connection=20,
+            connection_init_wait_timeout=timedelta(seconds=INIT_TIMEOUT_SECONDS),
+            max_subscriptions_per_connection=MAX_SUBSCRIPTIONS,
         )
 
     async def get_context(self, request: Any, response: Any) -> Context:

@@ -12,7 +12,9 @@ from resolvers.access import PersonalView
 from resolvers.actor import Actor
 from resolvers.roles import Role, ScopeKind
 
-_ALL = {Role.CENTER_DISPATCHER, Role.DISTRICT_LEADER, Role.ADMIN, Role.EVALUATOR}
+# Not the third-party EVALUATOR: it records survey answers and field scores (SPEC §3) and reads
+# the evaluation, not residents' requests.
+SEES_ALL = frozenset({Role.CENTER_DISPATCHER, Role.DISTRICT_LEADER, Role.ADMIN})
 
 R = Request.__table__
 A = Assignment.__table__
@@ -28,7 +30,7 @@ def visible(actor: Actor | None) -> ColumnElement[bool]:
     """A WHERE clause over `request` for what the actor may see; false for nobody-sees."""
     if actor is None:
         return false()
-    if actor.role in _ALL:
+    if actor.role in SEES_ALL:
         return true()
     conditions: list[ColumnElement[bool]] = [R.c.reporter_user_id == actor.user_id]
     if actor.role is Role.STREET_OFFICER:
@@ -64,7 +66,7 @@ def visible_in_memory(actor: Actor | None, request: Any, assignments: Iterable[A
     named in `assignments` to their street."""
     if actor is None or actor.role is Role.PARTNER:
         return False  # SQL: false() for partners, even for what they reported themselves
-    if actor.role in _ALL:
+    if actor.role in SEES_ALL:
         return True
     if request.reporter_user_id is not None and request.reporter_user_id == actor.user_id:
         return True

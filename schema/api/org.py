@@ -19,7 +19,7 @@ from schema.context import Info
 from schema.ids import from_global_id
 from schema.nodes import resolve_node
 from schema.pagination import Connection, paginate
-from schema.permissions import Admin, OrgReader, ResidentLister
+from schema.permissions import Admin, OrgReader, ResidentLister, SignedIn
 from schema.types.node import Node
 from schema.types.people import Resident
 from schema.types.places import Building, Community, Grid, Street
@@ -138,7 +138,9 @@ class OrgQuery:
                 stmt = stmt.where(or_(t.c.name.like(pattern, escape="\\"), t.c.address.like(pattern, escape="\\")))
         return await paginate(info.context.db, stmt, [t.c.id], Building.from_row, first=first, after=after, last=last, before=before)
 
-    @strawberry.field(permission_classes=[ResidentLister], description="居民 — residents in your own places; masked except for the center (SPEC §3).")
+    # SignedIn first: ResidentLister alone answered an anonymous caller by rewriting its own (shared)
+    # message to UNAUTHENTICATED, which every signed-in refusal after it then carried.
+    @strawberry.field(permission_classes=[SignedIn, ResidentLister], description="居民 — residents in your own places; masked except for the center (SPEC §3).")
     async def residents(self, info: Info, filter: ResidentFilter | None = None, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None) -> Connection[Resident]:
         actor = access.require_actor(info.context.actor)
         r, b = ResidentModel.__table__, BuildingModel.__table__
@@ -192,7 +194,7 @@ class OrgQuery:
             rows = (await conn.execute(select(t).order_by(t.c.position))).all()
         return [Category.from_row(r) for r in rows]
 
-    @strawberry.field(permission_classes=[Admin], description="Staff logins (ADMIN only).")
+    @strawberry.field(permission_classes=[SignedIn, Admin], description="Staff logins (ADMIN only).")
     async def users(self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None) -> Connection[User]:
         t = UserModel.__table__
         return await paginate(info.context.db, select(t), [t.c.id], User.from_row, first=first, after=after, last=last, before=before)

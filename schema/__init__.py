@@ -21,6 +21,7 @@ from schema import graphql_core_shims
 from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify, observe_errors
 from schema.permissions import PasswordChangeGate
+from schema.text_guard import NoNulInText
 from schema.api.auth import AuthMutation
 from schema.api.evaluation import EvaluationMutation, EvaluationQuery
 from schema.api.kpi import KpiMutation, KpiQuery
@@ -150,6 +151,7 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
         lambda: AddValidationRules(LIMIT_RULES),
         lambda: MaxTokensLimiter(max_token_count=MAX_TOKENS),
         PasswordChangeGate,  # a user who must change their password may do only that
+        NoNulInText,  # no U+0000 in any string: PostgreSQL text cannot hold it
     ]
     if not introspection:
         extensions.append(DisableIntrospection)

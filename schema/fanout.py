@@ -193,9 +193,13 @@ class Hub:
     async def _advance(self) -> None:
         conn = await self._reader()
         while True:
-            if not self.feeds:
-                self.pos = max(self.pos, await log_top(conn))  # nobody to tell; joiners replay themselves
-                return
+            if not self.feeds:  # nobody to tell; joiners replay themselves
+                top = await log_top(conn)
+                # Looked at again after the await: a subscriber that joined at the old position
+                # meanwhile must be handed what lies below `top`, not skipped past it.
+                if not self.feeds:
+                    self.pos = max(self.pos, top)
+                    return
             items = await read_items(conn, self.pos, None, BATCH)
             if not items:
                 return

@@ -7,6 +7,10 @@ import binascii
 
 from resolvers.errors import BadUserInput
 
+# Primary keys are INTEGER columns: a number outside them names no row, and handed to the
+# database it overflows (PostgreSQL int4, SQLite int64) instead of simply finding nothing.
+MAX_PK = 2**31 - 1
+
 
 def to_global_id(type_name: str, pk: int) -> str:
     return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
@@ -19,6 +23,8 @@ def from_global_id(gid: str, expected: str | None = None) -> tuple[str, int]:
         value = int(pk)
     except (binascii.Error, UnicodeDecodeError, ValueError):
         raise BadUserInput(f"无效的ID:{gid[:40]}", f"Malformed ID: {gid[:40]}") from None
+    if not 0 < value <= MAX_PK:
+        raise BadUserInput(f"无效的ID:{gid[:40]}", f"Malformed ID: {gid[:40]} (no such number)")
     if expected is not None and type_name != expected:
         raise BadUserInput(
             f"ID 类型不符,应为 {expected}", f"ID {gid[:40]} is a {type_name}, expected a {expected}"

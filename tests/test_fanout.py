@@ -74,7 +74,9 @@ async def _submit(url: str, qr: str, text: str) -> str:
     async with httpx.AsyncClient(base_url=url, timeout=30) as client:
         r = await client.post("/graphql", json={"query": "mutation($i: SubmitRequestInput!) { submitRequest(input: $i) { request { trackingCode } } }",
                                                 "variables": {"i": {"qrToken": qr, "text": text}}})
-    return r.json()["data"]["submitRequest"]["request"]["trackingCode"]
+    body = r.json()
+    assert body.get("data"), body
+    return body["data"]["submitRequest"]["request"]["trackingCode"]
 
 
 async def _top(db: Any) -> int:

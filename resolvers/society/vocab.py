@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal, InvalidOperation, Overflow
 from enum import Enum
 
 from resolvers.calendar import local_today  # noqa: F401 — the society rules take "today" from here
@@ -58,6 +58,8 @@ def yuan_to_fen(value: Decimal, field: str) -> int:
             raise BadUserInput(f"{field} 金额最多两位小数(分)", f"{field}: at most two decimals (fen)", field=field)
     except InvalidOperation:
         raise BadUserInput(f"{field} 不是有效金额", f"{field} is not a valid amount", field=field) from None
+    except Overflow:  # "1E+999999" parses, but × 100 leaves the decimal context's exponent range
+        raise BadUserInput(f"{field} 超出上限", f"{field} is too large", field=field) from None
     out = int(fen)
     if out <= 0:
         raise BadUserInput(f"{field} 须大于零", f"{field} must be more than zero", field=field)

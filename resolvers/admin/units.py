@@ -120,8 +120,8 @@ async def create_partner(session: AsyncSession, actor: Actor | None, *, communit
     actor = common.require_admin(actor)
     if await session.get(Community, community_id) is None:
         raise NotFound("社区不存在", "No such community", field="communityId")
-    unit = await register.add_partner_unit(session, actor, community_id=community_id, name=name, kind=kind,
-                                           services=services, joined_on=joined_on)
+    unit = await register.insert_partner_unit(session, community_id=community_id, name=name, kind=kind,
+                                              services=services, joined_on=joined_on)
     common.audit(session, actor, common.UNIT_CHANGED, _target(UnitKind.PARTNER, unit.id),
                  f"created code={unit.code} name={unit.name} community={community_id} kind={kind}")
     return unit

@@ -31,8 +31,18 @@ async def _community(session: AsyncSession, community_id: int) -> Community:
 
 async def add_partner_unit(session: AsyncSession, actor: Actor | None, *, community_id: int, name: str, kind: str,
                            services: str = "", joined_on: date | None = None) -> PartnerUnit:
+    """A community (or the center) adds a member unit to its big party committee."""
     await _community(session, community_id)
     can_run_community(actor, community_id)
+    return await insert_partner_unit(session, community_id=community_id, name=name, kind=kind, services=services,
+                                     joined_on=joined_on)
+
+
+async def insert_partner_unit(session: AsyncSession, *, community_id: int, name: str, kind: str, services: str = "",
+                              joined_on: date | None = None) -> PartnerUnit:
+    """The unit itself, by the partners area's rules (kind, a name unique in its community); the
+    caller has authorised it (a community's worker, the center, or ADMIN's administration)."""
+    await _community(session, community_id)
     name = require_text(name, "单位名称", "name", 128)
     if kind not in PARTNER_KINDS:
         raise BadUserInput("成员单位类别无效", "Unknown partner kind")

@@ -26,6 +26,7 @@ from resolvers.notifications import worker as notify_worker
 from resolvers.orders12345.delivery import callback_worker
 from resolvers.orders12345.http import ROUTES as city_order_routes
 from schema import build_schema
+from schema.compiled import CompiledQueries
 from schema.http import graphql_http
 from schema.api.imports import serve_import_download
 from schema.api.qr import serve_sticker_sheet
@@ -186,6 +187,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     )
     app.state.settings = settings
     app.state.schema = schema
+    app.state.compiled = CompiledQueries(schema) if settings.compiled_queries else None
     return app
 
 

@@ -118,6 +118,8 @@ class Settings:
     log_format: str = ""
     # Bearer token for GET /metrics from anywhere but loopback; empty: loopback only.
     metrics_token: str = ""
+    # Known query documents run by the compiled executor (schema/compiled/); COMPILED_QUERIES=0 turns it off.
+    compiled_queries: bool = True
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -190,4 +192,5 @@ def load_settings() -> Settings:
         audit_retention_days=_audit_retention_days(os.environ.get("AUDIT_RETENTION_DAYS")),
         log_format=_log_format(os.environ.get("LOG_FORMAT"), production),
         metrics_token=os.environ.get("METRICS_TOKEN", "").strip(),
+        compiled_queries=_bool(os.environ.get("COMPILED_QUERIES"), default=True),
     )

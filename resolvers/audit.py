@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from db.base import utcnow
 from db.models import AuditEntry, DualReport, MeetingParticipant, Request, RequestReporter, Resident, Volunteer
-from db.engine import Database
+from db.engine import Database, ReadOnlyDatabase, WriteRefused
 from resolvers.actor import Actor
 
 T = AuditEntry.__table__
@@ -109,6 +109,8 @@ async def record_personal_read(
     could not be, so the caller shows nothing unaudited)."""
     if not ids:
         return
+    if isinstance(db, ReadOnlyDatabase):  # a compiled query: refuse before joining anyone's batch
+        raise WriteRefused("a personal read is audited by the full executor")
     key_engine = db.write_engine
     batch = _OPEN.get(key_engine)
     if batch is None:

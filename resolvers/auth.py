@@ -169,27 +169,24 @@ async def actor_for_token(conn: AsyncConnection, secret_key: str, token: str, cl
     claims = tokens.verify(secret_key, token)
     if claims is None:
         return None
-    users = User.__table__
-    row = (
+    users, user_scopes = User.__table__, UserScope.__table__
+    # One statement, not two: this runs for every authenticated operation.
+    rows = (
         await conn.execute(
             select(users.c.id, users.c.username, users.c.display_name, users.c.role, users.c.token_version,
-                   users.c.must_change_password)
+                   users.c.must_change_password, user_scopes.c.kind, user_scopes.c.ref_id)
+            .select_from(users.outerjoin(user_scopes, user_scopes.c.user_id == users.c.id))
             .where(users.c.id == claims.user_id)
             .where(users.c.is_active.is_(True))
         )
-    ).first()
-    if row is None or row.token_version != claims.version:
-        return None
-    scope_rows = (
-        await conn.execute(
-            select(UserScope.__table__.c.kind, UserScope.__table__.c.ref_id).where(
-                UserScope.__table__.c.user_id == row.id
-            )
-        )
     ).all()
+    if not rows or rows[0].token_version != claims.version:
+        return None
+    row = rows[0]
     scopes: dict[ScopeKind, set[int]] = {}
-    for kind, ref_id in scope_rows:
-        scopes.setdefault(ScopeKind(kind), set()).add(ref_id)
+    for r in rows:
+        if r.kind is not None:
+            scopes.setdefault(ScopeKind(r.kind), set()).add(r.ref_id)
     return (PasswordPendingActor if row.must_change_password else Actor)(
         user_id=row.id,
         username=row.username,

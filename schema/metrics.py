@@ -52,6 +52,8 @@ HTTP_LATENCY = Histogram("ehuying_http_request_duration_seconds", "Time to answe
                          buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0))
 GRAPHQL_OPERATIONS = Counter("ehuying_graphql_operations", "GraphQL operations run, by type (query, mutation, subscription).",
                              ["type"], registry=REGISTRY)
+COMPILED_QUERIES = Counter("ehuying_compiled_queries", "Queries of compiled documents: answered by the compiled executor (ran), "
+                           "or handed to the full executor (fallback).", ["outcome"], registry=REGISTRY)
 GRAPHQL_ERRORS = Counter("ehuying_graphql_errors", "GraphQL errors answered, by operation type and extensions.code.",
                          ["type", "code"], registry=REGISTRY)
 WS_CONNECTIONS = Gauge("ehuying_websocket_connections", "Open WebSocket connections on this process.", registry=REGISTRY)

@@ -167,11 +167,14 @@ def count_statements(db: Any):
     @contextlib.contextmanager
     def counting():
         counter = StatementCounter()
-        event.listen(db.engine.sync_engine, "before_cursor_execute", counter)
+        engines = {db.engine.sync_engine, db.read_engine.sync_engine}  # PostgreSQL reads have their own pool
+        for engine in engines:
+            event.listen(engine, "before_cursor_execute", counter)
         try:
             yield counter
         finally:
-            event.remove(db.engine.sync_engine, "before_cursor_execute", counter)
+            for engine in engines:
+                event.remove(engine, "before_cursor_execute", counter)
 
     return counting
 

@@ -15,6 +15,7 @@ from resolvers import access
 from schema.context import Info
 from schema.ids import to_global_id
 from schema.pagination import Connection, paginate
+from schema.relations import to_many, to_one
 from schema.types.node import Node
 
 if TYPE_CHECKING:
@@ -39,14 +40,10 @@ class Street(Node):
         return cls(id=strawberry.ID(to_global_id("Street", row.id)), pk=row.id, code=row.code, name=row.name, name_en=row.name_en)
 
     @strawberry.field(description="Communities of this street. " + PAGE_ARGS_DOC)
+    @to_many(CommunityModel.__table__, "street_id", lambda self: self.pk, lambda: Community)
     async def communities(
         self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None
-    ) -> Connection[Community]:
-        t = CommunityModel.__table__
-        return await paginate(
-            info.context.db, select(t).where(t.c.street_id == self.pk), [t.c.id], Community.from_row,
-            first=first, after=after, last=last, before=before,
-        )
+    ) -> Connection[Community]: ...
 
     @strawberry.field(description="科室 — the street's sections.")
     async def sections(self, info: Info) -> list[StreetSectionT]:
@@ -72,18 +69,14 @@ class Community(Node):
         )
 
     @strawberry.field(description="The street this community belongs to.")
-    async def street(self, info: Info) -> Street:
-        return Street.from_row(await info.context.loaders.street.load(self.street_pk))
+    @to_one("street", lambda self: self.street_pk, lambda row: Street.from_row(row))
+    async def street(self, info: Info) -> Street: ...
 
     @strawberry.field(description="Grids of this community. " + PAGE_ARGS_DOC)
+    @to_many(GridModel.__table__, "community_id", lambda self: self.pk, lambda: Grid)
     async def grids(
         self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None
-    ) -> Connection[Grid]:
-        t = GridModel.__table__
-        return await paginate(
-            info.context.db, select(t).where(t.c.community_id == self.pk), [t.c.id], Grid.from_row,
-            first=first, after=after, last=last, before=before,
-        )
+    ) -> Connection[Grid]: ...
 
 
 @strawberry.type(description="网格 — a grid of 300–400 households with one or two grid workers.")
@@ -101,22 +94,18 @@ class Grid(Node):
         )
 
     @strawberry.field(description="The community this grid belongs to.")
-    async def community(self, info: Info) -> Community:
-        return Community.from_row(await info.context.loaders.community.load(self.community_pk))
+    @to_one("community", lambda self: self.community_pk, lambda row: Community.from_row(row))
+    async def community(self, info: Info) -> Community: ...
 
     @strawberry.field(description="责任田 — responsibility fields inside this grid.")
     async def fields(self, info: Info) -> list[ResponsibilityField]:
         return [ResponsibilityField.from_row(r) for r in await info.context.loaders.fields_of_grid.load(self.pk)]
 
     @strawberry.field(description="Buildings of this grid. " + PAGE_ARGS_DOC)
+    @to_many(BuildingModel.__table__, "grid_id", lambda self: self.pk, lambda: Building)
     async def buildings(
         self, info: Info, first: int | None = None, after: str | None = None, last: int | None = None, before: str | None = None
-    ) -> Connection[Building]:
-        t = BuildingModel.__table__
-        return await paginate(
-            info.context.db, select(t).where(t.c.grid_id == self.pk), [t.c.id], Building.from_row,
-            first=first, after=after, last=last, before=before,
-        )
+    ) -> Connection[Building]: ...
 
 
 @strawberry.type(description="责任田 — a sub-grid area led by a field head (田长).")

@@ -19,6 +19,7 @@ from resolvers.requests.visibility import personal_view
 from schema.context import Info
 from schema.ids import to_global_id
 from schema.pagination import Connection, paginate
+from schema.relations import to_one
 from schema.types.node import Node
 from schema.types.places import Building, Community, Grid, Street
 from schema.types.taxonomy import Category, Subcategory
@@ -34,6 +35,23 @@ UnitKind = strawberry.enum(vocab.UnitKind, name="UnitKind", description="Kind of
 DueKind = strawberry.enum(vocab.DueKind, name="DueKind", description="Which step the current deadline is for.")
 Rating = strawberry.enum(vocab.Rating, name="Rating", description="SATISFIED = 1, BASIC = 0.5, UNSATISFIED = 0 (SPEC §5.6).")
 EventKind = strawberry.enum(vocab.EventKind, name="EventKind", description="What an event in a request's history records.")
+
+class _Attributes:
+    __slots__ = ("obj",)
+
+    def __init__(self, obj: Any) -> None:
+        self.obj = obj
+
+    def __getitem__(self, name: str) -> Any:
+        return getattr(self.obj, name)
+
+
+_CHANNEL = {e.value: e for e in vocab.Channel}
+_STATE = {e.value: e for e in vocab.State}
+_SCOPE = {e.value: e for e in vocab.Scope}
+_TIER = {e.value: e for e in vocab.Tier}
+_PRIVATE_KIND = {e.value: e for e in vocab.PrivateKind}
+_DUE_KIND = {e.value: e for e in vocab.DueKind}
 
 TERMINAL_OR_RESOLVED = {s.value for s in vocab.TERMINAL} | {vocab.State.RESOLVED.value}
 SCORE_RATING = {1.0: vocab.Rating.SATISFIED, 0.5: vocab.Rating.BASIC, 0.0: vocab.Rating.UNSATISFIED}
@@ -157,19 +175,23 @@ class Request(Node):
 
     @classmethod
     def from_row(cls, row: Any) -> Request:
+        # Read through the row's mapping and look enums up in dicts: attribute access on a
+        # SQLAlchemy Row costs ~0.4 µs, and a page of 50 requests reads 1,700 of them.
+        m = row._mapping if hasattr(row, "_mapping") else _Attributes(row)  # a Row, or an ORM object from a mutation
+        scope, tier, private_kind, due_kind = m["scope"], m["tier"], m["private_kind"], m["due_kind"]
         return cls(
-            id=strawberry.ID(to_global_id("Request", row.id)), row=row, tracking_code=row.tracking_code,
-            channel=vocab.Channel(row.channel), title=row.title, text=row.text, state=vocab.State(row.state),
-            state_label=STATE_ZH[row.state], scope=vocab.Scope(row.scope) if row.scope else None,
-            tier=vocab.Tier(row.tier) if row.tier else None,
-            private_kind=vocab.PrivateKind(row.private_kind) if row.private_kind else None, version=row.version,
-            created_at=row.created_at, occurred_at=row.occurred_at, updated_at=row.updated_at, location_note=row.location_note,
-            due_at=row.due_at, due_kind=vocab.DueKind(row.due_kind) if row.due_kind else None, due_estimated=row.due_estimated,
-            resolve_due_at=row.resolve_due_at, overdue_since=row.overdue_since, assignee_name=row.assignee_name,
-            assignee_title=row.assignee_title, assignee_phone=row.assignee_phone, work_plan=row.work_plan,
-            progress_interval_days=row.progress_interval_days, escalation_note=row.escalation_note, resolution=row.resolution,
-            first_response_at=row.first_response_at, resolved_at=row.resolved_at, closed_at=row.closed_at,
-            rating_comment=row.rating_comment, rated_at=row.rated_at,
+            id=strawberry.ID(to_global_id("Request", m["id"])), row=row, tracking_code=m["tracking_code"],
+            channel=_CHANNEL[m["channel"]], title=m["title"], text=m["text"], state=_STATE[m["state"]],
+            state_label=STATE_ZH[m["state"]], scope=_SCOPE[scope] if scope else None,
+            tier=_TIER[tier] if tier else None,
+            private_kind=_PRIVATE_KIND[private_kind] if private_kind else None, version=m["version"],
+            created_at=m["created_at"], occurred_at=m["occurred_at"], updated_at=m["updated_at"], location_note=m["location_note"],
+            due_at=m["due_at"], due_kind=_DUE_KIND[due_kind] if due_kind else None, due_estimated=m["due_estimated"],
+            resolve_due_at=m["resolve_due_at"], overdue_since=m["overdue_since"], assignee_name=m["assignee_name"],
+            assignee_title=m["assignee_title"], assignee_phone=m["assignee_phone"], work_plan=m["work_plan"],
+            progress_interval_days=m["progress_interval_days"], escalation_note=m["escalation_note"], resolution=m["resolution"],
+            first_response_at=m["first_response_at"], resolved_at=m["resolved_at"], closed_at=m["closed_at"],
+            rating_comment=m["rating_comment"], rated_at=m["rated_at"],
         )
 
     @strawberry.field(description="Past its current deadline (挂牌督办). Always correct when read.")
@@ -186,28 +208,28 @@ class Request(Node):
         return None if self.row.rating is None else SCORE_RATING.get(self.row.rating)
 
     @strawberry.field
-    async def building(self, info: Info) -> Building | None:
-        return None if self.row.building_id is None else Building.from_row(await info.context.loaders.building.load(self.row.building_id))
+    @to_one("building", lambda self: self.row.building_id, lambda row: Building.from_row(row))
+    async def building(self, info: Info) -> Building | None: ...
 
     @strawberry.field
-    async def grid(self, info: Info) -> Grid | None:
-        return None if self.row.grid_id is None else Grid.from_row(await info.context.loaders.grid.load(self.row.grid_id))
+    @to_one("grid", lambda self: self.row.grid_id, lambda row: Grid.from_row(row))
+    async def grid(self, info: Info) -> Grid | None: ...
 
     @strawberry.field
-    async def community(self, info: Info) -> Community | None:
-        return None if self.row.community_id is None else Community.from_row(await info.context.loaders.community.load(self.row.community_id))
+    @to_one("community", lambda self: self.row.community_id, lambda row: Community.from_row(row))
+    async def community(self, info: Info) -> Community | None: ...
 
     @strawberry.field
-    async def street(self, info: Info) -> Street | None:
-        return None if self.row.street_id is None else Street.from_row(await info.context.loaders.street.load(self.row.street_id))
+    @to_one("street", lambda self: self.row.street_id, lambda row: Street.from_row(row))
+    async def street(self, info: Info) -> Street | None: ...
 
     @strawberry.field
-    async def category(self, info: Info) -> Category | None:
-        return None if self.row.category_id is None else Category.from_row(await info.context.loaders.category.load(self.row.category_id))
+    @to_one("category", lambda self: self.row.category_id, lambda row: Category.from_row(row))
+    async def category(self, info: Info) -> Category | None: ...
 
     @strawberry.field
-    async def subcategory(self, info: Info) -> Subcategory | None:
-        return None if self.row.subcategory_id is None else Subcategory.from_row(await info.context.loaders.subcategory.load(self.row.subcategory_id))
+    @to_one("subcategory", lambda self: self.row.subcategory_id, lambda row: Subcategory.from_row(row))
+    async def subcategory(self, info: Info) -> Subcategory | None: ...
 
     @strawberry.field(description="Suggested from the text by keyword rules; shown to the center, never forced.")
     async def suggested_subcategory(self, info: Info) -> Subcategory | None:

@@ -10,6 +10,7 @@ from schema.context import Info
 from schema.ids import to_global_id
 from schema.types.node import Node
 from schema.types.units import Department
+from schema.relations import to_one
 
 
 @strawberry.type(description="Default deadlines of a subcategory (SPEC §5.5), editable by ADMIN.")
@@ -66,8 +67,8 @@ class Subcategory(Node):
         )
 
     @strawberry.field(description="The category this subcategory belongs to.")
-    async def category(self, info: Info) -> Category:
-        return Category.from_row(await info.context.loaders.category.load(self.row.category_id))
+    @to_one("category", lambda self: self.row.category_id, lambda row: Category.from_row(row))
+    async def category(self, info: Info) -> Category: ...
 
     @strawberry.field(description="Routing table: the department a MAJOR request of this kind goes to by default.")
     async def default_department(self, info: Info) -> Department | None:

@@ -1,0 +1,118 @@
+"""Projections: a connection's nodes read in one statement with only the columns they need.
+
+When every field a query selects on a connection's nodes is a column of the node's table or of a
+table a to-one relation reaches (columnar.py), the compiled executor hands `paginate` a
+Projection: the page's SELECT then lists just those columns, joins the relations (LEFT JOIN, as
+a missing row resolves to null), and each row becomes its node's response dict directly —
+instead of whole rows, one API object per row, and one DataLoader batch per relation.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, FromClause, Select, Table
+
+from schema.compiled.columnar import Columnar, spec
+from schema.compiled.plan import STRAWBERRY_FIELD, Leaf, NotCompilable, Object, ObjectPlan
+
+
+class NullInNonNull(Exception):
+    """A null where the schema forbids one: the full executor reports it."""
+
+
+@dataclass(eq=False)
+class Projection:
+    table: Table
+    from_row: Callable[[Any], Any]
+    columns: list[ColumnElement[Any]]
+    joined: FromClause
+    build: Callable[[Sequence[Any]], dict[str, Any]]
+    cursors: bool = True  # whether the query reads any cursor (edges' or pageInfo's); set by the plan
+
+    def page(self, stmt: Select[Any], key: Sequence[ColumnElement[Any]]) -> Select[Any]:
+        """`stmt` (the list's rows, filtered, ordered and limited) reading the projected columns,
+        then the key's (for the cursors, at `len(self.columns)` on)."""
+        return stmt.with_only_columns(*self.columns, *key).select_from(self.joined)
+
+
+def projection_of(plan: ObjectPlan) -> Projection | None:
+    """The projection of a node plan, or None when some selected field is not a column."""
+    root = spec(plan.type.name)
+    if root is None:
+        return None
+    columns: list[ColumnElement[Any]] = []
+    names: dict[str, Any] = {"_null": _null}
+    try:
+        joined, expression = _project(plan, root, root.table, root.table, columns, names, 0)
+    except NotCompilable:
+        return None
+    # The builder is generated Python — one dict display per object, each value read by its
+    # position in the row — a third of the time of a closure per field.
+    source = f"def build(row):\n    return {expression}\n"
+    exec(compile(source, f"<projection of {plan.type.name}>", "exec"), names)  # noqa: S102 — our own code, from the schema
+    return Projection(root.table, root.from_row, columns, joined, names["build"])
+
+
+def _null() -> Any:
+    raise NullInNonNull
+
+
+def _project(plan: ObjectPlan, columnar: Columnar, source: Any, joined: FromClause, columns: list,
+             names: dict[str, Any], depth: int) -> tuple[FromClause, str]:
+    """Adds `plan`'s columns (read from `source`, the table or its alias) to `columns`; returns
+    the FROM clause grown by the relations' joins and a Python expression building the object's
+    dict from `row` (helpers it calls go into `names`)."""
+    if depth > 4:
+        raise NotCompilable("relations nested too deep to join")
+    items: list[str] = []
+    for fp in plan.fields:
+        key = repr(fp.key)
+        if fp.field_def is None:  # __typename
+            items.append(f"{key}: {plan.type.name!r}")
+            continue
+        field_name = fp.nodes[0].name.value
+        if fp.nodes[0].arguments:
+            raise NotCompilable("arguments")
+        sfield = (fp.field_def.extensions or {}).get(STRAWBERRY_FIELD)
+        if sfield is None or sfield.extensions:  # a permission or other extension: the object path runs it
+            raise NotCompilable(f"{plan.type.name}.{field_name} has extensions")
+        col = columnar.fields.get(field_name)
+        if col is not None and isinstance(fp.complete, Leaf):
+            if not sfield.is_basic_field:  # the spec copies what from_row sets; a resolver computes
+                raise NotCompilable(f"{plan.type.name}.{field_name} has a resolver")
+            offset = len(columns)
+            columns.extend(source.c[c] for c in col.columns)
+            n = len(names)
+            names[f"s{n}"] = fp.complete.serialize
+            raw = ", ".join(f"row[{offset + i}]" for i in range(len(col.columns)))
+            if col.value is not None:
+                names[f"v{n}"] = col.value
+                raw = f"v{n}({raw})"
+            elif len(col.columns) != 1:
+                raise NotCompilable("several columns and no function")
+            if fp.complete.nonnull:
+                items.append(f"{key}: s{n}(x) if (x := {raw}) is not None else _null()")
+            else:
+                items.append(f"{key}: None if (x := {raw}) is None else s{n}(x)")
+            continue
+        relation = columnar.relations.get(field_name)
+        if relation is not None and isinstance(fp.complete, Object):
+            fk, target_name = relation
+            target = spec(target_name)
+            if target is None or fp.complete.plan.type.name != target_name:
+                raise NotCompilable(f"relation {field_name}")
+            alias = target.table.alias()
+            joined = joined.outerjoin(alias, alias.c.id == source.c[fk])
+            present = len(columns)
+            columns.append(alias.c.id)  # null: no related row (the relation resolves to null)
+            joined, sub = _project(fp.complete.plan, target, alias, joined, columns, names, depth + 1)
+            if fp.complete.nonnull:
+                items.append(f"{key}: {sub} if row[{present}] is not None else _null()")
+            else:
+                items.append(f"{key}: None if row[{present}] is None else {sub}")
+            continue
+        raise NotCompilable(f"{plan.type.name}.{field_name} is not a column")
+    return joined, "{" + ", ".join(items) + "}"

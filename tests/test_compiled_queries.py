@@ -1,0 +1,185 @@
+"""The compiled executor (schema/compiled/) answers exactly as the full executor does — the same
+bytes for the console's and front-end teams' queries, for every role — and hands over to it
+whenever it cannot: errors, bad variables, fields that write (audited personal reads)."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import pytest_asyncio
+from sqlalchemy import func, select
+
+from db.models import AuditEntry
+from schema import metrics
+from tests.conftest import GQL
+from tests.loop_helpers import Loop
+
+def _console_fragment() -> str:
+    """The console's own ReqFields (console/src/queries.js), so these cases stay what the wall sends."""
+    source = (Path(__file__).resolve().parent.parent / "console" / "src" / "queries.js").read_text()
+    found = re.search(r"fragment ReqFields on Request \{.*?\n\}", source, re.S)
+    assert found, "console/src/queries.js has no ReqFields fragment"
+    return found.group(0)
+
+
+REQUEST_FIELDS = _console_fragment()
+
+
+WALL = "{ requests(first: 50) { edges { node { id title state createdAt community { name street { name } } } } } }"
+WALL_CONSOLE = ("query WallInit($first: Int!) { requests(first: $first) { totalCount edges { node { ...ReqFields "
+                "history(first: 1) { edges { node { cursor kind } } } } } } } " + REQUEST_FIELDS)
+FILTERED = """query Filtered($f: RequestFilter, $n: Int, $after: String) {
+  page: requests(filter: $f, first: $n, after: $after) {
+    totalCount pageInfo { hasNextPage hasPreviousPage startCursor endCursor }
+    edges { cursor node { __typename id title state tier scope channel createdAt dueAt
+      community { ...C } street { name code } category { name } subcategory { name category { name } } } }
+  }
+  older: requests(first: 2, last: null) { edges { node { id } } }
+}
+fragment C on Community { id name nameEn street { id name } }"""
+QUEUE = "query Q { myQueue(first: 20) { totalCount edges { node { id title state assignments { unitName status round } } } } }"
+ONE = ("query One($id: ID!) { request(id: $id) { ...ReqFields history(first: 50) { edges { node { seq kind at note actorLabel } } } } } "
+       + REQUEST_FIELDS)
+NODES = """query N($a: ID!, $b: ID!) {
+  a: node(id: $a) { __typename id ... on Request { title community { name } } ... on Community { name street { name } } }
+  b: node(id: $b) { __typename id ... on Request { title } ... on Community { name code grids(first: 3) { edges { node { name } } } } }
+}"""
+ORG = """{ streets(first: 12) { totalCount edges { node { id name communities(first: 5) {
+  totalCount pageInfo { hasNextPage endCursor } edges { cursor node { name street { name } } } } } } } }"""
+CHILDREN = """query Children($after: String) { streets(first: 3) { edges { node { name
+  none: communities(first: 0) { totalCount pageInfo { hasNextPage endCursor } }
+  all: communities { totalCount edges { cursor node { code grids(first: 2) { totalCount pageInfo { hasNextPage }
+    edges { node { name buildings(first: 2) { edges { node { name address households community { name street { code } } } } } } } } } } }
+  later: communities(first: 2, after: $after) { edges { node { name } } pageInfo { hasPreviousPage hasNextPage startCursor } } } } } }"""
+SUPERVISION = "query S { supervisionList(first: 20) { totalCount edges { node { ...ReqFields } } } } " + REQUEST_FIELDS
+
+
+def _count(outcome: str) -> float:
+    return metrics.COMPILED_QUERIES.labels(outcome)._value.get()
+
+
+@contextlib.contextmanager
+def full_executor(app: Any) -> Iterator[None]:
+    compiled, app.state.compiled = app.state.compiled, None
+    try:
+        yield
+    finally:
+        app.state.compiled = compiled
+
+
+async def _post(http: httpx.AsyncClient, token: str | None, query: str, variables: dict | None) -> httpx.Response:
+    headers = {"authorization": f"Bearer {token}"} if token else {}
+    return await http.post("/graphql", json={"query": query, "variables": variables or {}}, headers=headers)
+
+
+async def both(app: Any, http: httpx.AsyncClient, token: str | None, query: str, variables: dict | None = None) -> tuple[httpx.Response, httpx.Response, float, float]:
+    """The full executor's answer, then the compiled one's, with how many compiled runs and
+    hand-overs the second took."""
+    assert app.state.compiled is not None, "the app runs with COMPILED_QUERIES on by default"
+    with full_executor(app):
+        full = await _post(http, token, query, variables)
+    app.state.compiled.learn(query, None)
+    ran, handed = _count("ran"), _count("fallback")
+    fast = await _post(http, token, query, variables)
+    return full, fast, _count("ran") - ran, _count("fallback") - handed
+
+
+@pytest_asyncio.fixture(scope="module")
+async def ids(http: httpx.AsyncClient, tokens: dict[str, str]) -> dict[str, str]:
+    """A few requests of the community's own with reporters and a dispatched one, whatever ran before."""
+    loop = Loop(GQL(http), tokens)
+    made = [(await loop.submit("community", text=f"热线:居民反映楼道灯不亮 {i}", channel="HOTLINE", locationNote="北门",
+                               contactName="钱多", contactPhone="13700002222"))["request"] for i in range(3)]
+    got = await loop.get("dispatcher", made[0]["id"], fields="id community { id }")
+    assert got is not None and got["community"] is not None
+    streets = await GQL(http).post("{ streets(first: 1) { edges { node { communities(first: 1) { pageInfo { endCursor } } } } } }",
+                                   token=tokens["dispatcher"])
+    cursor = streets["data"]["streets"]["edges"][0]["node"]["communities"]["pageInfo"]["endCursor"]
+    return {"request": got["id"], "community": got["community"]["id"], "community_cursor": cursor}
+
+
+@pytest.mark.parametrize("role", ["dispatcher", "street", "community", "grid", "department", "leader", "district", "evaluator"])
+async def test_the_compiled_executor_gives_the_same_bytes_for_every_role(app: Any, http: httpx.AsyncClient, gql: Any,
+                                                                        tokens: dict[str, str], ids: dict[str, str], role: str) -> None:
+    token = tokens[role]
+    gql.token = token
+    page = await gql.ok("{ requests(first: 3) { pageInfo { endCursor } edges { node { id } } } }")
+    cursor = page["requests"]["pageInfo"]["endCursor"]
+    cases: list[tuple[str, dict | None]] = [
+        (WALL, None),
+        (WALL_CONSOLE, {"first": 30}),
+        (FILTERED, {"f": {"open": True}, "n": 7}),
+        (FILTERED, {"f": {"communityId": ids["community"], "states": ["CLOSED", "RESOLVED"]}, "n": 5, "after": cursor}),
+        (FILTERED, {"f": None, "n": 0}),
+        (QUEUE, None),
+        (ONE, {"id": ids["request"]}),
+        (NODES, {"a": ids["request"], "b": ids["community"]}),
+        (ORG, None),
+        (CHILDREN, {"after": None}),
+        (CHILDREN, {"after": ids["community_cursor"]}),
+        (SUPERVISION, None),
+    ]
+    compiled_runs = 0
+    for query, variables in cases:
+        full, fast, ran, _ = await both(app, http, token, query, variables)
+        assert full.status_code == fast.status_code == 200
+        assert fast.content == full.content, (query[:60], variables)
+        if role == "dispatcher":  # the center may read all of these, and none audits a read
+            assert ran == 1, ("handed to the full executor", query[:60], variables)
+        compiled_runs += ran
+    # Other roles are refused some fields (the full executor answers those); most still ran compiled.
+    assert compiled_runs >= 6
+
+
+async def test_errors_and_bad_variables_are_the_full_executors_answers(app: Any, http: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    token = tokens["dispatcher"]
+    full, fast, _, _ = await both(app, http, token, FILTERED, {"f": {"open": True}, "n": 3})
+    assert fast.content == full.content and b'"errors"' not in fast.content
+    for variables, code in (({"f": None, "n": 1000}, "QUERY_TOO_COMPLEX"),  # priced with these variables
+                            ({"f": None, "n": "many"}, "BAD_USER_INPUT"),        # not an Int: variable coercion
+                            ({"f": {"open": True}, "n": 3, "after": "nonsense"}, "BAD_USER_INPUT"),  # a malformed cursor
+                            ({"f": {"communityId": "Q29tbXVuaXR5Ono"}, "n": 3}, "BAD_USER_INPUT")):  # a malformed ID
+        with full_executor(app):
+            expected = await _post(http, token, FILTERED, variables)
+        handed = _count("fallback")
+        got = await _post(http, token, FILTERED, variables)
+        assert _count("fallback") == handed + 1, variables
+        assert got.status_code == expected.status_code and got.json() == expected.json(), variables
+        assert got.json()["errors"] and code in (None, got.json()["errors"][0]["extensions"]["code"]), got.json()
+    # Signed out: the permission check fails and the full executor says so.
+    with full_executor(app):
+        expected = await _post(http, None, FILTERED, {"n": 2})
+    got = await _post(http, None, FILTERED, {"n": 2})
+    assert got.json() == expected.json() and got.json()["errors"][0]["extensions"]["code"] == "UNAUTHENTICATED"
+
+
+async def test_a_field_that_writes_its_audit_row_is_left_to_the_full_executor(app: Any, db: Any, http: httpx.AsyncClient,
+                                                                             gql: Any, tokens: dict[str, str], ids: dict[str, str]) -> None:
+    token = tokens["dispatcher"]
+    gql.token = token
+    data = await gql.ok("{ requests(first: 50, filter: {channels: [HOTLINE, BUILDING_LEADER]}) { edges { node { id reporter { view } } } } }")
+    whole = [e["node"]["id"] for e in data["requests"]["edges"] if (e["node"]["reporter"] or {}).get("view") == "WHOLE"]
+    assert whole, "the demo district has reporters the center sees whole"
+    query = "query Rep($id: ID!) { request(id: $id) { id reporter { name phone view } } }"
+
+    async def audit_rows() -> int:
+        async with db.read() as conn:
+            return (await conn.execute(select(func.count()).select_from(AuditEntry.__table__)
+                                       .where(AuditEntry.__table__.c.action == "READ_PERSONAL"))).scalar_one()
+
+    before = await audit_rows()
+    full, fast, ran, handed = await both(app, http, token, query, {"id": whole[0]})
+    assert fast.content == full.content and b'"WHOLE"' in fast.content
+    assert ran == 0 and handed == 1
+    # One audit row per operation: the compiled attempt stopped before writing anything.
+    assert await audit_rows() == before + 2
+    # And the document is not tried again.
+    again = await _post(http, token, query, {"id": whole[0]})
+    assert again.content == full.content
+    assert app.state.compiled.plan(query, None) is None

@@ -52,6 +52,7 @@ class FieldPlan:
     complete: Completion
     projection: Any = None  # a connection whose nodes are all columns (projection.py)
     children: ToMany | None = None  # a child connection: first pages of a whole level in one statement
+    statement: Any = None  # its statement, built on first use (run.py)
 
 
 @dataclass(eq=False)

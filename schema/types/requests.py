@@ -18,8 +18,8 @@ from resolvers.requests.common import STATE_ZH
 from resolvers.requests.visibility import personal_view
 from schema.context import Info
 from schema.ids import to_global_id
-from schema.pagination import Connection, paginate
-from schema.relations import to_one
+from schema.pagination import Connection
+from schema.relations import to_many, to_one
 from schema.types.node import Node
 from schema.types.places import Building, Community, Grid, Street
 from schema.types.taxonomy import Category, Subcategory
@@ -293,9 +293,8 @@ class Request(Node):
         return None if self.row.merged_into_id is None else await load_visible(info, self.row.merged_into_id)
 
     @strawberry.field(description="The append-only history, oldest first. Keyset-paginated.")
-    async def history(self, info: Info, first: int | None = 100, after: str | None = None) -> Connection[RequestEvent]:
-        t = EventModel.__table__
-        return await paginate(info.context.db, select(t).where(t.c.request_id == self.row.id), [t.c.seq], RequestEvent.from_row, first=first, after=after)
+    @to_many(EventModel.__table__, "request_id", lambda self: self.row.id, lambda: RequestEvent, order=("seq",))
+    async def history(self, info: Info, first: int | None = 100, after: str | None = None) -> Connection[RequestEvent]: ...
 
 
 @strawberry.type(description="What an anonymous resident sees by tracking code: status, public assignee details, progress — nothing personal.")

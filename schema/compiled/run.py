@@ -20,8 +20,9 @@ from graphql.execution.values import get_argument_values
 from graphql.pyutils import Path, is_awaitable
 from graphql.type.definition import GraphQLResolveInfoHelpers
 from sqlalchemy import bindparam, func, select
+from strawberry.types import Info as StrawberryInfo
 
-from schema.compiled.plan import Abstract, CompiledQuery, Completion, FieldPlan, Leaf, ListOf, NotCompilable, Object, ObjectPlan
+from schema.compiled.plan import STRAWBERRY_FIELD, Abstract, CompiledQuery, Completion, FieldPlan, Leaf, ListOf, NotCompilable, Object, ObjectPlan
 from schema.pagination import DEFAULT_PAGE, Connection, Edge, PageInfo, _encode, check_page_args
 from schema.projected import PROJECTION, Projected
 
@@ -44,11 +45,19 @@ HELPERS = GraphQLResolveInfoHelpers(_gather, _track)
 class Run:
     """One execution: the context, the coerced variables, and each field's info and arguments."""
 
-    __slots__ = ("schema", "query", "context", "variables", "_infos")
+    __slots__ = ("schema", "query", "context", "variables", "_infos", "_sinfos")
 
     def __init__(self, schema: GraphQLSchema, query: CompiledQuery, context: Any, variables: Any) -> None:
         self.schema, self.query, self.context, self.variables = schema, query, context, variables
         self._infos: dict[int, tuple[GraphQLResolveInfo, dict[str, Any]]] = {}
+        self._sinfos: dict[int, Any] = {}
+
+    def strawberry_info(self, fp: FieldPlan) -> Any:
+        """The strawberry Info a resolver receives, made once per field and run."""
+        sinfo = self._sinfos.get(id(fp))
+        if sinfo is None:
+            sinfo = self._sinfos[id(fp)] = StrawberryInfo(_raw_info=self.info_and_args(fp)[0], _field=fp.field_def.extensions[STRAWBERRY_FIELD])  # type: ignore[union-attr]
+        return sinfo
 
     def info_and_args(self, fp: FieldPlan) -> tuple[GraphQLResolveInfo, dict[str, Any]]:
         found = self._infos.get(id(fp))
@@ -109,6 +118,16 @@ def resolve_column(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any] | A
         return _children(fp, objects, run)
     if fp.projection is not None:
         return _projected(fp, objects, run)
+    if fp.direct is not None:
+        func, info_name = fp.direct
+        if info_name is None:
+            values = [func(o) for o in objects]
+        else:
+            kwargs = {info_name: run.strawberry_info(fp)}
+            values = [func(o, **kwargs) for o in objects]
+        if any(is_awaitable(v) for v in values):
+            return _await_values(values)
+        return values
     info, args = run.info_and_args(fp)
     resolve = fp.field_def.resolve
     assert resolve is not None

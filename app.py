@@ -26,6 +26,7 @@ from resolvers.notifications import worker as notify_worker
 from resolvers.orders12345.delivery import callback_worker
 from resolvers.orders12345.http import ROUTES as city_order_routes
 from schema import build_schema
+from schema.actor_cache import ActorCache
 from schema.compiled import CompiledQueries
 from schema.http import graphql_http
 from schema.api.imports import serve_import_download
@@ -85,6 +86,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
                 await app.state.db.dispose()
                 raise
         app.state.bus = EventBus(settings.broadcast_url, settings.channel_prefix)
+        if app.state.actor_cache is not None:
+            app.state.bus.on_access(app.state.actor_cache.invalidate)
         await app.state.bus.start()
         sweeper = asyncio.create_task(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), name="overdue-sweep")
         # Background workers (each a long-running coroutine over app.state): cancelled at shutdown.
@@ -188,6 +191,7 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.settings = settings
     app.state.schema = schema
     app.state.compiled = CompiledQueries(schema) if settings.compiled_queries else None
+    app.state.actor_cache = ActorCache(settings.actor_cache_seconds) if settings.actor_cache_seconds > 0 else None
     return app
 
 

@@ -120,6 +120,8 @@ class Settings:
     metrics_token: str = ""
     # Known query documents run by the compiled executor (schema/compiled/); COMPILED_QUERIES=0 turns it off.
     compiled_queries: bool = True
+    # Seconds a signed-in caller is remembered between operations (schema/actor_cache.py); 0: read every time.
+    actor_cache_seconds: float = 2.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -193,4 +195,5 @@ def load_settings() -> Settings:
         log_format=_log_format(os.environ.get("LOG_FORMAT"), production),
         metrics_token=os.environ.get("METRICS_TOKEN", "").strip(),
         compiled_queries=_bool(os.environ.get("COMPILED_QUERIES"), default=True),
+        actor_cache_seconds=max(0.0, float(os.environ.get("ACTOR_CACHE_SECONDS", "2"))),
     )

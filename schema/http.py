@@ -18,7 +18,7 @@ from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import InvalidOperationTypeError
 
-from resolvers.auth import actor_for_token
+from resolvers.auth import actor_for_token, token_expiry
 from schema.context import Context
 from schema.errors import classify
 from schema.loaders import Loaders
@@ -220,14 +220,27 @@ def bearer_token(header: str | None) -> str | None:
 READS_PER_OPERATION = 3
 
 
+async def _read_actor(app_state: Any, db: Any, cache: Any, token: str, client: str) -> Any:
+    generation = None if cache is None else cache.generation
+    async with db.read() as conn:
+        actor = await actor_for_token(conn, app_state.settings.secret_key, token, client)
+    if actor is not None and cache is not None:
+        expiry = token_expiry(app_state.settings.secret_key, token)
+        if expiry is not None:
+            cache.put(token, client, actor, generation, expiry.timestamp())
+    return actor
+
+
 async def build_context(app_state: Any, token: str | None, client: str, request: Any = None, *, read_only: bool = False) -> Context:
     db = app_state.db.gated(READS_PER_OPERATION)
     if read_only:
         db = db.read_only()
     actor = None
     if token is not None:
-        async with db.read() as conn:
-            actor = await actor_for_token(conn, app_state.settings.secret_key, token, client)
+        cache = getattr(app_state, "actor_cache", None)
+        actor = None if cache is None else cache.get(token, client)
+        if actor is None:
+            actor = await _read_actor(app_state, db, cache, token, client)
         if actor is None:
             raise RequestError(
                 401, "UNAUTHENTICATED", "登录已失效,请重新登录", "The token is invalid, expired or revoked; sign in again",

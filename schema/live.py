@@ -13,7 +13,7 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from broadcaster import Broadcast
@@ -46,6 +46,19 @@ class EventBus:
         self._last_heard = 0.0
         self._hub: Any = None
         self._stopping = False
+        self._on_access: list[Callable[[], None]] = []
+
+    def on_access(self, callback: Callable[[], None]) -> None:
+        """Call `callback` when another process says accounts changed (`access_changed`'s
+        message), and after every reconnection (such a message may have been lost meanwhile)."""
+        self._on_access.append(callback)
+
+    def _access_changed(self) -> None:
+        for callback in self._on_access:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 — the bus must go on
+                log.exception("access-change callback failed")
 
     def hub(self, db: Any) -> Any:
         """This process's hub of live events, started on first use; `db` is the app's Database."""
@@ -91,6 +104,7 @@ class EventBus:
                         self.reconnects += 1
                         log.warning("event bus reconnected to %s", _redact(self.url))
                     self._subscribed.set()
+                    self._access_changed()
                     self.ring_all()  # catch up from the log whatever passed while we were away
                     backoff = 0.2
                     listener = asyncio.create_task(self._listen(sub, loop))
@@ -113,8 +127,10 @@ class EventBus:
             backoff = min(backoff * 2, 5.0)
 
     async def _listen(self, sub: Any, loop: asyncio.AbstractEventLoop) -> None:
-        async for _ in sub:
+        async for event in sub:
             self._last_heard = loop.time()
+            if '"access"' in (getattr(event, "message", None) or ""):
+                self._access_changed()
             self.ring_all()
 
     async def _heartbeat(self, broadcast: Broadcast, loop: asyncio.AbstractEventLoop, listener: asyncio.Task[None]) -> None:

@@ -299,7 +299,11 @@ async def access_changed(ctx: Context) -> None:
     """Call after committing a change to who may do what (a user disabled, revoked, given another
     role or password): this process's guard checks at once, and the bus rings the others'."""
     with suppress(AttributeError, KeyError, TypeError):
-        guard = getattr(ctx.request.scope["app"].state, "session_guard", None)
+        state = ctx.request.scope["app"].state
+        cache = getattr(state, "actor_cache", None)
+        if cache is not None:
+            cache.invalidate()
+        guard = getattr(state, "session_guard", None)
         if guard is not None:
             guard.poke()
     bus = ctx.extra.get("bus")

@@ -45,3 +45,34 @@ async def _count(app: Any, gql: Any, count_statements: Any) -> None:
     assert (compiled_data, compiled_data50) == (data, data50)
     assert five.count == fifty.count == 1, (five.statements, fifty.statements)
 
+
+
+ONE = """query($id: ID!) { request(id: $id) { title community { name street { name } } building { name grid { name } }
+  history(first: 5) { edges { node { kind } } } } }"""
+
+
+async def test_one_request_with_its_places_and_history_is_four_statements(app: Any, gql: Any, tokens: dict[str, str], db: Any,
+                                                                           count_statements: Any) -> None:
+    """Compiled: the request, its to-one relations each read with their own relations joined in
+    (community → street, building → grid: one statement a relation, not one a level), the history."""
+    from tests.loop_helpers import Loop, qr_token_in
+
+    submitted = await Loop(gql, tokens).submit(None, qrToken=await qr_token_in(db, "福泰社区", 3), text="楼道灯坏了三天")
+    rid = submitted["request"]["id"]
+    gql.token = tokens["dispatcher"]
+    cache = app.state.actor_cache
+    remembered, cache.seconds = cache.seconds, 600
+    try:
+        await gql.ok("{ me { id } }")
+        compiled, app.state.compiled = app.state.compiled, None
+        try:
+            full = await gql.ok(ONE, {"id": rid})
+        finally:
+            app.state.compiled = compiled
+        app.state.compiled.learn(ONE, None)
+        with count_statements() as counted:
+            data = await gql.ok(ONE, {"id": rid})
+    finally:
+        cache.seconds = remembered
+    assert data == full and data["request"]["community"]["street"]["name"] and data["request"]["building"]["grid"]["name"]
+    assert counted.count == 4, counted.statements  # request, community+street, building+grid, history

@@ -7,7 +7,7 @@ built from a token is kept for ACTOR_CACHE_SECONDS (2 by default; 0 turns this o
 forgotten at once when accounts change:
 
 - on this process, after the commit of any transaction that wrote `app_user` or `user_scope`
-  (db/user_writes.py) and when `access_changed` runs (schema/ws.py);
+  (db/table_writes.py) and when `access_changed` runs (schema/ws.py);
 - on the other processes, when the bus carries `access_changed`'s message (schema/live.py) and
   whenever the bus reconnects (messages may have been lost while it was away);
 - in any case after ACTOR_CACHE_SECONDS, the bound when a message is lost (Redis pub/sub is
@@ -22,9 +22,10 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from db import user_writes
+from db import table_writes
 from schema.metrics import ACTOR_LOOKUPS
 
+ACCOUNT_TABLES = frozenset({"app_user", "user_scope"})
 _REMEMBERED, _READ = ACTOR_LOOKUPS.labels("remembered"), ACTOR_LOOKUPS.labels("read")
 
 
@@ -35,7 +36,7 @@ class ActorCache:
         self.generation = 0
         # (token, client) → (actor, good until: time.monotonic(), token expiry: time.time())
         self._entries: dict[tuple[str, str], tuple[Any, float, float]] = {}
-        user_writes.listen(self)
+        table_writes.listen(ACCOUNT_TABLES, self.invalidate)
 
     def get(self, token: str, client: str) -> Any:
         entry = self._entries.get((token, client))
@@ -60,7 +61,6 @@ class ActorCache:
         self.generation += 1
         self._entries.clear()
 
-    users_changed = invalidate  # db/user_writes listener
 
     def __len__(self) -> int:
         return len(self._entries)

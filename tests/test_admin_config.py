@@ -184,6 +184,15 @@ async def test_new_keywords_suggest_a_subcategory_for_requests_submitted_afterwa
     assert detail.startswith("keywords [") and word in detail
 
 
+async def test_submissions_do_not_read_the_keywords_again_until_they_change(loop: Loop, db: Any, count_statements: Any) -> None:
+    """The keywords are remembered (resolvers/requests/keywords.py); the test above shows an edit
+    is seen by the very next submission."""
+    await loop.submit(None, qrToken=await qr_token_in(db, "进德社区", 6), text="路灯不亮")
+    with count_statements() as counted:
+        await loop.submit(None, qrToken=await qr_token_in(db, "进德社区", 7), text="路灯还是不亮")
+    assert counted.statements and not [s for s in counted.statements if "subcategory.keywords" in s], counted.statements
+
+
 async def test_the_routing_table_applies_to_what_is_dispatched_afterwards(loop: Loop, gql: GQL, tokens: dict[str, str], db: Any,
                                                                            undo: Undo) -> None:
     sid = await undo.keep("共享单车")

@@ -11,16 +11,17 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
-from db.models import Building, IdempotencyKey, Photo, Request, RequestReporter, Subcategory
+from db.models import Building, IdempotencyKey, Photo, Request, RequestReporter
 from resolvers import events, ratelimit
+from resolvers.access import building_in_scope
 from resolvers.actor import Actor
 from resolvers.errors import BadUserInput, Forbidden, NotFound
+from resolvers.qr.tokens import raise_if_retired
 from resolvers.requests import deadlines
-from resolvers.requests.classify import Candidate, bigrams, suggest
+from resolvers.requests.classify import bigrams, suggest
+from resolvers.requests.keywords import keyword_candidates
 from resolvers.requests.vocab import Channel, EventKind, State
 from resolvers.roles import Role, ScopeKind
-from resolvers.access import building_in_scope
-from resolvers.qr.tokens import raise_if_retired
 
 PHONE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 # Crockford-style alphabet without I, L, O, U: read aloud over the phone without confusion.
@@ -98,8 +99,7 @@ def _validate(data: SubmitInput) -> tuple[str, str]:
 
 
 async def _suggestion(session: AsyncSession, text: str) -> int | None:
-    rows = (await session.execute(select(Subcategory.id, Subcategory.keywords))).all()
-    found = suggest(text, [Candidate(r.id, tuple(r.keywords.split())) for r in rows])
+    found = suggest(text, await keyword_candidates(session))
     return found.subcategory_id if found else None
 
 

@@ -12,8 +12,12 @@ from resolvers.errors import BadUserInput
 MAX_PK = 2**31 - 1
 
 
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+
+
 def to_global_id(type_name: str, pk: int) -> str:
-    return base64.urlsafe_b64encode(f"{type_name}:{pk}".encode()).decode().rstrip("=")
+    # base64.urlsafe_b64encode's bytes, without its two extra calls: a page makes hundreds of these.
+    return binascii.b2a_base64(f"{type_name}:{pk}".encode(), newline=False).translate(_URLSAFE).decode().rstrip("=")
 
 
 def from_global_id(gid: str, expected: str | None = None) -> tuple[str, int]:

@@ -7,6 +7,7 @@ key LIMIT n+1`, which an index on the key answers directly at any depth.
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
@@ -18,6 +19,7 @@ from sqlalchemy import ColumnElement, Select, func, select, tuple_
 
 from db.engine import Database
 from resolvers.errors import BadUserInput
+from schema.ids import _URLSAFE
 from schema.projected import Projected, projection_for
 
 T = TypeVar("T")
@@ -53,7 +55,8 @@ class Connection(Generic[T]):
 
 def _encode(values: Sequence[Any]) -> str:
     plain = [{"dt": v.isoformat()} if isinstance(v, datetime) else v for v in values]
-    return base64.urlsafe_b64encode(orjson.dumps(plain)).decode().rstrip("=")  # the same bytes as compact json.dumps
+    # urlsafe base64 of the same bytes as compact json.dumps
+    return binascii.b2a_base64(orjson.dumps(plain), newline=False).translate(_URLSAFE).decode().rstrip("=")
 
 
 def _decode(cursor: str, width: int) -> list[Any]:

@@ -169,7 +169,9 @@ async def _children(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any]:
         total = rows[0].total_ if rows else 0
         shown = rows[:size] if size > 0 else []
         has_more = size > 0 and len(rows) > size
-        if projection is not None:
+        if projection is not None and not projection.cursors:  # the query reads no cursor: don't make them
+            edges = [Edge(cursor="", node=Projected(projection.build(r))) for r in shown]
+        elif projection is not None:
             edges = [Edge(cursor=_encode(r[at:at + width]), node=Projected(projection.build(r))) for r in shown]
         else:
             edges = [Edge(cursor=_encode(r[at:at + width]), node=from_row(r)) for r in shown]

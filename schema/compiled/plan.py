@@ -52,7 +52,7 @@ class FieldPlan:
     complete: Completion
     projection: Any = None  # a connection whose nodes, or a relation whose object, are all columns (projection.py)
     children: ToMany | None = None  # a child connection: first pages of a whole level in one statement
-    statement: Any = None  # its statement, built on first use (run.py)
+    statement: Any = None  # (dialect, its statement), built on first use (run.py)
     direct: Any = None  # (function, name of its info parameter or None): a plain resolver, called as is
 
 

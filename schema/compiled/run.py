@@ -22,9 +22,28 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from sqlalchemy import bindparam, func, select
 from strawberry.types import Info as StrawberryInfo
 
-from schema.compiled.plan import STRAWBERRY_FIELD, Abstract, CompiledQuery, Completion, FieldPlan, Leaf, ListOf, NotCompilable, Object, ObjectPlan
+from db.keys import in_keys
+from schema.compiled.plan import (
+    STRAWBERRY_FIELD,
+    Abstract,
+    CompiledQuery,
+    Completion,
+    FieldPlan,
+    Leaf,
+    ListOf,
+    NotCompilable,
+    Object,
+    ObjectPlan,
+)
 from schema.compiled.projection import NullInNonNull
-from schema.pagination import DEFAULT_PAGE, Connection, Edge, PageInfo, _encode, check_page_args
+from schema.pagination import (
+    DEFAULT_PAGE,
+    Connection,
+    Edge,
+    PageInfo,
+    _encode,
+    check_page_args,
+)
 from schema.projected import PROJECTION, Projected
 
 
@@ -157,7 +176,7 @@ async def _children(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any]:
     wanted = list(dict.fromkeys(parents))
     order_width = len(children.order)
     projection = fp.projection
-    stmt = _children_statement(fp)
+    stmt = _children_statement(fp, run.context.db.dialect)
     by_parent: dict[int, list[Any]] = {p: [] for p in wanted}
     async with run.context.db.read() as conn:  # (for first: 0 too: the totals)
         for row in (await conn.execute(stmt, {"parents": wanted, "through": size + 1})).all():
@@ -184,11 +203,11 @@ async def _children(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any]:
     return [pages[p] for p in parents]
 
 
-def _children_statement(fp: FieldPlan) -> Any:
+def _children_statement(fp: FieldPlan, dialect: str) -> Any:
     """The windowed statement of a child connection, built once per plan and kept on it (the
     parents and the page size are parameters): building a subquery's columns costs milliseconds."""
-    if fp.statement is not None:
-        return fp.statement
+    if fp.statement is not None and fp.statement[0] == dialect:
+        return fp.statement[1]
     children = fp.children
     assert children is not None
     t = children.table
@@ -202,9 +221,9 @@ def _children_statement(fp: FieldPlan) -> Any:
     numbered = (select(*cols, *[c.label(f"k{i}") for i, c in enumerate(order)], parent.label("parent_"),
                        func.row_number().over(partition_by=parent, order_by=order).label("n_"),
                        func.count().over(partition_by=parent).label("total_"))
-                .select_from(source).where(parent.in_(bindparam("parents", expanding=True))).subquery())
+                .select_from(source).where(in_keys(parent, "parents", dialect)).subquery())
     stmt = select(numbered).where(numbered.c.n_ <= bindparam("through")).order_by(numbered.c.parent_, numbered.c.n_)
-    fp.statement = stmt
+    fp.statement = (dialect, stmt)
     return stmt
 
 
@@ -253,11 +272,13 @@ async def _project_relation(fp: FieldPlan, keys: list[Any], wanted: list[Any], r
     if not wanted:
         return [None] * len(keys)
     projection = fp.projection
-    stmt = fp.statement
-    if stmt is None:
+    dialect = run.context.db.dialect
+    if fp.statement is not None and fp.statement[0] == dialect:
+        stmt = fp.statement[1]
+    else:
         key = projection.table.c.id
-        stmt = fp.statement = (select(*projection.columns, key).select_from(projection.joined)
-                               .where(key.in_(bindparam("ids", expanding=True))))
+        stmt = select(*projection.columns, key).select_from(projection.joined).where(in_keys(key, "ids", dialect))
+        fp.statement = (dialect, stmt)
     async with run.context.db.read() as conn:
         rows = (await conn.execute(stmt, {"ids": wanted})).all()
     at, build = len(projection.columns), projection.build

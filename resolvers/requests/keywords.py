@@ -24,22 +24,24 @@ KEYWORDS_SECONDS = 30.0
 class _Keywords:
     def __init__(self) -> None:
         self.generation = 0
-        self._candidates: list[Candidate] | None = None
-        self._until = 0.0
+        # by database (a process may hold several: a test's own, a backup being restored)
+        self._kept: dict[str, tuple[list[Candidate], float]] = {}
         table_writes.listen(frozenset({"subcategory"}), self.forget)
 
     def forget(self) -> None:
         self.generation += 1
-        self._candidates = None
+        self._kept.clear()
 
     async def candidates(self, session: Any) -> list[Candidate]:
-        if self._candidates is not None and time.monotonic() < self._until:
-            return self._candidates
+        database = str(session.get_bind().url)
+        kept = self._kept.get(database)
+        if kept is not None and time.monotonic() < kept[1]:
+            return kept[0]
         generation = self.generation
         rows = (await session.execute(select(Subcategory.id, Subcategory.keywords))).all()
         found = [Candidate(r.id, tuple(r.keywords.split())) for r in rows]
         if generation == self.generation:  # not if the taxonomy changed while we read
-            self._candidates, self._until = found, time.monotonic() + KEYWORDS_SECONDS
+            self._kept[database] = (found, time.monotonic() + KEYWORDS_SECONDS)
         return found
 
 

@@ -2,18 +2,24 @@
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import logging
 from collections.abc import AsyncIterator
 from pathlib import Path
 
-import asyncio
-from sqlalchemy import text
+from sqlalchemy import event, text
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
 from starlette.middleware.cors import CORSMiddleware
 from starlette.requests import Request
-from starlette.responses import FileResponse, HTMLResponse, JSONResponse, PlainTextResponse, Response
+from starlette.responses import (
+    FileResponse,
+    HTMLResponse,
+    JSONResponse,
+    PlainTextResponse,
+    Response,
+)
 from starlette.routing import Route, WebSocketRoute
 
 from config import Settings, load_settings
@@ -21,21 +27,22 @@ from db.engine import Database
 from resolvers import photos
 from resolvers.audit_refusals import RefusalSink
 from resolvers.audit_retention import retention_worker
-from resolvers.production_checks import refuse_demo_logins
 from resolvers.notifications import worker as notify_worker
 from resolvers.orders12345.delivery import callback_worker
 from resolvers.orders12345.http import ROUTES as city_order_routes
+from resolvers.production_checks import refuse_demo_logins
 from schema import build_schema
 from schema.actor_cache import ActorCache
-from schema.compiled import CompiledQueries
-from schema.http import graphql_http
 from schema.api.imports import serve_import_download
 from schema.api.qr import serve_sticker_sheet
+from schema.compiled import CompiledQueries
 from schema.exports import serve_export
+from schema.http import graphql_http
 from schema.live import EventBus
 from schema.logs import configure_logging
 from schema.metrics import serve_metrics
 from schema.observability import ObservabilityMiddleware
+from schema.response_cache import ResponseCache
 from schema.sweeper import overdue_sweeper
 from schema.ws import GraphQLWebSocket
 
@@ -88,6 +95,10 @@ def create_app(settings: Settings | None = None) -> Starlette:
         app.state.bus = EventBus(settings.broadcast_url, settings.channel_prefix)
         if app.state.actor_cache is not None:
             app.state.bus.on_access(app.state.actor_cache.invalidate)
+        if app.state.responses is not None:
+            app.state.bus.on_change(app.state.responses.changed)
+            # Every commit of the write engine, units of work and plain connections alike, as it starts.
+            event.listen(app.state.db.write_engine.sync_engine, "commit", app.state.responses.changed)
         await app.state.bus.start()
         sweeper = asyncio.create_task(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), name="overdue-sweep")
         # Background workers (each a long-running coroutine over app.state): cancelled at shutdown.
@@ -192,6 +203,8 @@ def create_app(settings: Settings | None = None) -> Starlette:
     app.state.schema = schema
     app.state.compiled = CompiledQueries(schema) if settings.compiled_queries else None
     app.state.actor_cache = ActorCache(settings.actor_cache_seconds) if settings.actor_cache_seconds > 0 else None
+    app.state.responses = (ResponseCache(settings.response_cache_seconds)
+                           if settings.response_cache_seconds > 0 and app.state.compiled is not None else None)
     return app
 
 

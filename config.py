@@ -122,6 +122,8 @@ class Settings:
     compiled_queries: bool = True
     # Seconds a signed-in caller is remembered between operations (schema/actor_cache.py); 0: read every time.
     actor_cache_seconds: float = 2.0
+    # Seconds an answer of a read query is kept while nothing changes (schema/response_cache.py); 0: off.
+    response_cache_seconds: float = 1.0
     extra: dict[str, str] = field(default_factory=dict)
 
     @property
@@ -196,4 +198,5 @@ def load_settings() -> Settings:
         metrics_token=os.environ.get("METRICS_TOKEN", "").strip(),
         compiled_queries=_bool(os.environ.get("COMPILED_QUERIES"), default=True),
         actor_cache_seconds=max(0.0, float(os.environ.get("ACTOR_CACHE_SECONDS", "2"))),
+        response_cache_seconds=max(0.0, float(os.environ.get("RESPONSE_CACHE_SECONDS", "1"))),
     )

@@ -8,8 +8,10 @@ floor on the same PostgreSQL tables, in the same run.
 
 Servers, each a subprocess on a free 127.0.0.1 port, waited for and stopped at the end:
   ours            .venv/bin/uvicorn app:app (one process) with the server's defaults;
-  ours (off)      a second process of the same code with every cache switched off (COMPILED_QUERIES=0: ours has
-                  no response cache; this turns off the compiled plans too, leaving strawberry's parse cache);
+  ours (off)      a second process of the same code with every cache of data switched off (--off-env, by default
+                  RESPONSE_CACHE_SECONDS=0 ACTOR_CACHE_SECONDS=0: no kept answers, the caller read at every call).
+                  The compiled plans stay, as PostGraphile keeps its operation plans and both keep parsed documents;
+                  --off-env COMPILED_QUERIES=0 runs the full strawberry executor instead;
   ours@REV        --ours-rev REV: the same two from a git worktree of REV (same .venv), removed at the end;
   postgraphile    bench/peers/postgraphile.sh serve URL PORT (when the script is there and installs);
   floor           bench/peers/floor.py: Starlette + asyncpg + orjson, hand-written SQL, no GraphQL.
@@ -586,7 +588,8 @@ def main() -> int:
     parser.add_argument("--distinct", type=int, default=1000, help="at most this many distinct bodies for the rotating way")
     parser.add_argument("--dispatch-count", type=int, default=200, help="dispatches measured per server and round")
     parser.add_argument("--ours-rev", action="append", default=[], help="also run ours from a git worktree of REV (repeatable)")
-    parser.add_argument("--off-env", default="COMPILED_QUERIES=0", help="environment of ours with caches off (space-separated K=V)")
+    parser.add_argument("--off-env", default="RESPONSE_CACHE_SECONDS=0 ACTOR_CACHE_SECONDS=0",
+                        help="environment of ours with caches off (space-separated K=V)")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
     parser.add_argument("--seed", type=int, default=7, help="seed for the sampled request ids")
     parser.add_argument("--results", default=str(BENCH / "results"), help="folder for the JSON results")
@@ -625,7 +628,7 @@ def main() -> int:
     def ours(label: str, cwd: Path, variant: str) -> Server:
         env = {**os.environ, "DATABASE_URL": db_url, "BROADCAST_URL": "memory://", "SECRET_KEY": secret,
                "SWEEP_SECONDS": "3600", "VAR_DIR": str(scratch / f"var-{label}-{variant}".replace("@", "-"))}
-        for k in ("COMPILED_QUERIES", "APP_ENV", "DEMO_REQUESTS"):
+        for k in ("COMPILED_QUERIES", "RESPONSE_CACHE_SECONDS", "ACTOR_CACHE_SECONDS", "APP_ENV", "DEMO_REQUESTS"):
             env.pop(k, None)
         if variant == "off":
             env.update(off_env)

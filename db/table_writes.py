@@ -33,6 +33,14 @@ def listen(tables: set[str] | frozenset[str], callback: Callable[[], None]) -> N
         _listeners.setdefault(table, []).append(ref)
 
 
+_any: list[Any] = []
+
+
+def listen_any(callback: Callable[[], None]) -> None:
+    """Call `callback()` after every commit of a unit of work that wrote anything."""
+    _any.append(weakref.WeakMethod(callback) if hasattr(callback, "__self__") else callback)
+
+
 def notify(tables: set[str]) -> None:
     called: set[Any] = set()
     for table in tables:
@@ -55,20 +63,32 @@ def _written(session: Session) -> set[str]:
     return session.info.setdefault(_FLAG, set())
 
 
+def _notify_any() -> None:
+    for ref in list(_any):
+        callback = ref() if isinstance(ref, weakref.WeakMethod) else ref
+        if callback is None:
+            _any.remove(ref)
+            continue
+        try:
+            callback()
+        except Exception:  # noqa: BLE001
+            log.exception("commit listener failed")
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
+    written = _written(session)
     for obj in (*session.new, *session.dirty, *session.deleted):
         table = getattr(type(obj), "__table__", None)
-        if table is not None and table.name in _listeners:
-            _written(session).add(table.name)
+        if table is not None:
+            written.add(table.name)
 
 
 @event.listens_for(Session, "do_orm_execute")
 def _on_execute(state: ORMExecuteState) -> None:
     if state.is_insert or state.is_update or state.is_delete:
         name = getattr(getattr(state.statement, "table", None), "name", None)
-        if name in _listeners:
-            _written(state.session).add(name)
+        _written(state.session).add(name or "?")
 
 
 @event.listens_for(Session, "after_commit")
@@ -76,6 +96,7 @@ def _after_commit(session: Session) -> None:
     written = session.info.pop(_FLAG, None)
     if written:
         notify(written)
+        _notify_any()
 
 
 @event.listens_for(Session, "after_rollback")

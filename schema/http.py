@@ -10,18 +10,19 @@ import logging
 from typing import Any
 
 import orjson
-from strawberry.types.graphql import OperationType
 from starlette.exceptions import HTTPException
 from starlette.formparsers import MultiPartException
 from starlette.requests import Request
 from starlette.responses import Response
 from strawberry.exceptions import MissingQueryError
 from strawberry.schema.exceptions import InvalidOperationTypeError
+from strawberry.types.graphql import OperationType
 
 from resolvers.auth import actor_for_token, token_expiry
 from schema.context import Context
 from schema.errors import classify
 from schema.loaders import Loaders
+from schema.metrics import GRAPHQL_OPERATIONS
 
 log = logging.getLogger("ehuying.http")
 
@@ -250,6 +251,27 @@ async def build_context(app_state: Any, token: str | None, client: str, request:
                    extra={"bus": app_state.bus})
 
 
+async def _compiled_answer(state: Any, compiled: Any, plan: Any, query: str, operation_name: str | None,
+                           variables: Any, context: Context) -> bytes | None:
+    """The body of a compiled query's answer — kept (schema/response_cache.py) or run — or None:
+    run it through the full executor."""
+    responses = getattr(state, "responses", None)
+    key = responses.key(query, operation_name, variables, context.actor) if responses is not None else None
+    if key is not None:
+        body = responses.get(key)
+        if body is not None:
+            GRAPHQL_OPERATIONS.labels("query").inc()
+            return body
+        generation = responses.generation
+    data = await compiled.execute(plan, query, operation_name, variables, context)
+    if data is None:
+        return None
+    body = orjson.dumps({"data": data})
+    if key is not None:
+        responses.put(key, body, generation)
+    return body
+
+
 async def graphql_http(request: Request) -> Response:
     media = negotiate(request.headers.get("accept"))
     if media is None:
@@ -268,9 +290,9 @@ async def graphql_http(request: Request) -> Response:
         plan = compiled.plan(query, operation_name) if compiled is not None else None
         if plan is not None:
             context = await build_context(state, token, client, request, read_only=True)
-            data = await compiled.execute(plan, query, operation_name, params.get("variables"), context)
-            if data is not None:
-                return Response(orjson.dumps({"data": data}), media_type=f"{media}; charset=utf-8")
+            body = await _compiled_answer(state, compiled, plan, query, operation_name, params.get("variables"), context)
+            if body is not None:
+                return Response(body, media_type=f"{media}; charset=utf-8")
         context = await build_context(state, token, client, request)
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:

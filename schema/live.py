@@ -47,13 +47,27 @@ class EventBus:
         self._hub: Any = None
         self._stopping = False
         self._on_access: list[Callable[[], None]] = []
+        self._on_change: list[Callable[[], None]] = []
+
+    def on_change(self, callback: Callable[[], None]) -> None:
+        """Call `callback` for every message on the bus but the heartbeat (another process
+        committed something), and after every reconnection."""
+        self._on_change.append(callback)
 
     def on_access(self, callback: Callable[[], None]) -> None:
         """Call `callback` when another process says accounts changed (`access_changed`'s
         message), and after every reconnection (such a message may have been lost meanwhile)."""
         self._on_access.append(callback)
 
+    def _changed(self) -> None:
+        for callback in self._on_change:
+            try:
+                callback()
+            except Exception:  # noqa: BLE001 — the bus must go on
+                log.exception("change callback failed")
+
     def _access_changed(self) -> None:
+        self._changed()
         for callback in self._on_access:
             try:
                 callback()
@@ -129,8 +143,11 @@ class EventBus:
     async def _listen(self, sub: Any, loop: asyncio.AbstractEventLoop) -> None:
         async for event in sub:
             self._last_heard = loop.time()
-            if '"access"' in (getattr(event, "message", None) or ""):
+            message = getattr(event, "message", None) or ""
+            if '"access"' in message:
                 self._access_changed()
+            elif '"heartbeat"' not in message:
+                self._changed()
             self.ring_all()
 
     async def _heartbeat(self, broadcast: Broadcast, loop: asyncio.AbstractEventLoop, listener: asyncio.Task[None]) -> None:

@@ -56,6 +56,8 @@ COMPILED_QUERIES = Counter("ehuying_compiled_queries", "Queries of compiled docu
                            "or handed to the full executor (fallback).", ["outcome"], registry=REGISTRY)
 ACTOR_LOOKUPS = Counter("ehuying_actor_lookups", "Bearer tokens of HTTP operations: the caller remembered (schema/actor_cache.py) "
                         "or read from the database (read).", ["outcome"], registry=REGISTRY)
+RESPONSE_CACHE = Counter("ehuying_response_cache", "Compiled read queries of signed-in callers: answered from the response cache "
+                         "(hit) or run (miss).", ["outcome"], registry=REGISTRY)
 GRAPHQL_ERRORS = Counter("ehuying_graphql_errors", "GraphQL errors answered, by operation type and extensions.code.",
                          ["type", "code"], registry=REGISTRY)
 WS_CONNECTIONS = Gauge("ehuying_websocket_connections", "Open WebSocket connections on this process.", registry=REGISTRY)

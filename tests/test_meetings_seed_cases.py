@@ -84,8 +84,13 @@ async def test_shenglilu_parking_posts_sunshine17(gql: Any, tokens: dict[str, st
     resolution = "拆除全部私设停车桩;居民可登记后在规定时段使用辖区企业停车场错时停车。"
     decided = await api.decide(worker, topic["id"], "AGREED", resolution)
     assert decided["topic"]["outcome"] == "AGREED"
-    assert {r["id"] for r in decided["settledRequests"]} == {r["id"] for r in parking["requests"]}
-    assert decided["unsettledRequests"] == []
+    # Ours are settled. Other requests of the session's database may share the concentrated
+    # subcategory (the generator's runs land in any community); one the community may not resolve
+    # (dispatched to a department, say) is listed as unsettled with its reason, never dropped.
+    settled = {r["id"] for r in decided["settledRequests"]}
+    unsettled = {u["request"]["id"]: u["reason"] for u in decided["unsettledRequests"]}
+    assert set(reports) <= settled and not set(reports) & set(unsettled) and all(unsettled.values())
+    assert settled | set(unsettled) == {r["id"] for r in parking["requests"]} and not settled & set(unsettled)
     for rid in reports:
         got = await loop.get("dispatcher", rid, "state resolution history { edges { node { kind actorLabel } } }")
         assert got["state"] == "RESOLVED" and resolution in got["resolution"]

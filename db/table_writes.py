@@ -33,17 +33,17 @@ def listen(tables: set[str] | frozenset[str], callback: Callable[[], None]) -> N
         _listeners.setdefault(table, []).append(ref)
 
 
-_any: list[Any] = []
+ANY = "*"  # listeners of every commit that wrote anything
 
 
 def listen_any(callback: Callable[[], None]) -> None:
     """Call `callback()` after every commit of a unit of work that wrote anything."""
-    _any.append(weakref.WeakMethod(callback) if hasattr(callback, "__self__") else callback)
+    listen({ANY}, callback)
 
 
 def notify(tables: set[str]) -> None:
     called: set[Any] = set()
-    for table in tables:
+    for table in (*tables, ANY):
         refs = _listeners.get(table, [])
         for ref in list(refs):
             callback = ref() if isinstance(ref, weakref.WeakMethod) else ref
@@ -61,18 +61,6 @@ def notify(tables: set[str]) -> None:
 
 def _written(session: Session) -> set[str]:
     return session.info.setdefault(_FLAG, set())
-
-
-def _notify_any() -> None:
-    for ref in list(_any):
-        callback = ref() if isinstance(ref, weakref.WeakMethod) else ref
-        if callback is None:
-            _any.remove(ref)
-            continue
-        try:
-            callback()
-        except Exception:  # noqa: BLE001
-            log.exception("commit listener failed")
 
 
 @event.listens_for(Session, "after_flush")
@@ -96,7 +84,6 @@ def _after_commit(session: Session) -> None:
     written = session.info.pop(_FLAG, None)
     if written:
         notify(written)
-        _notify_any()
 
 
 @event.listens_for(Session, "after_rollback")

@@ -25,11 +25,12 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     # OS crash — requests already acknowledged to residents. FULL costs one fsync per unit of work
     # (measured for issue #9: ~1 ms raw; a QR submission's p50 ~13 → ~25 ms, one writer ~60 → ~40
     # submissions/s, far above the district's few a minute). busy_timeout makes a second writer
-    # wait instead of failing.
+    # wait instead of failing; it is set first so that the journal-mode switch of a brand-new
+    # file, which takes the write lock, waits for a second connection doing the same.
+    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=FULL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=10000")
     cursor.close()
 
 

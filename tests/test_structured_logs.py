@@ -4,10 +4,12 @@ WebSocket connection, the same id the client gets in X-Request-ID and in a maske
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import io
 import json
 import logging
+import sqlite3
 import tempfile
 import uuid
 from pathlib import Path
@@ -39,6 +41,10 @@ async def test_a_masked_internal_error_is_logged_as_json_with_the_clients_reques
     from app import create_app
 
     empty = Path(tempfile.mkdtemp(prefix="ehy-empty-")) / "empty.sqlite3"
+    # Already in WAL mode, as every migrated database is: otherwise the app's first connections
+    # race to switch the new file's journal and one may fail "database is locked" instead.
+    with contextlib.closing(sqlite3.connect(empty)) as made:
+        made.execute("PRAGMA journal_mode=WAL")
     broken = create_app(dataclasses.replace(settings, database_url=f"sqlite+aiosqlite:///{empty}", photo_dir=empty.parent))
     buffer = io.StringIO()
     handler = configure_logging("json", "INFO", stream=buffer)

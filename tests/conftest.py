@@ -153,10 +153,12 @@ class StatementCounter:
     def __init__(self) -> None:
         self.count = 0
         self.statements: list[str] = []
+        self.parameters: list[Any] = []
 
     def __call__(self, conn, cursor, statement, parameters, context, executemany) -> None:  # noqa: ANN001
         self.count += 1
         self.statements.append(statement)
+        self.parameters.append(parameters)
 
 
 @pytest.fixture

@@ -257,8 +257,14 @@ async def test_in_memory_visibility_and_filters_agree_with_sql(db: Any) -> None:
                 sql_visible = set((await conn.execute(select(R.c.id).where(R.c.id.in_(ids), visible(actor)))).scalars())
                 mem_visible = {i for i, r in rows.items() if visible_in_memory(actor, r, assigns[i], section_street)}
                 assert mem_visible == sql_visible, (actor.role, actor.scopes)
+                # The per-row probes used over bounded sets (open lists, one row) mean the same.
+                probed = set((await conn.execute(select(R.c.id).where(R.c.id.in_(ids), visible(actor, bounded=True)))).scalars())
+                assert probed == sql_visible, (actor.role, actor.scopes)
                 for f in filters:
                     sql = set((await conn.execute(apply_filter(select(R.c.id).where(R.c.id.in_(ids), visible(actor)), f))).scalars())
+                    probed = set((await conn.execute(apply_filter(
+                        select(R.c.id).where(R.c.id.in_(ids), visible(actor, bounded=True)), f, open_only=True))).scalars())
+                    assert probed == sql, (actor.role, f)
                     test = filter_predicate(f, sqlite=db.dialect == "sqlite")
                     mem = {i for i in mem_visible if test is None or test(rows[i], assigns[i])}
                     assert mem == sql, (actor.role, f)
@@ -352,6 +358,7 @@ async def _sample_filters(conn: Any) -> list[RequestFilter | None]:
         RequestFilter(text="ABC 信号"), RequestFilter(text="路灯 井盖"),
         RequestFilter(overdue=False, open=True, community_id=to_global_id("Community", futai)),
         RequestFilter(states=[S.RESOLVED, S.CLOSED], department_id=dept, text="垃圾"),
+        RequestFilter(department_id=dept, open=True), RequestFilter(department_id=dept, open=False),
     ]
 
 

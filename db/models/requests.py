@@ -4,10 +4,20 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
+
+# The states of a request not yet resolved, closed, merged or rejected (resolvers/requests/vocab.py
+# OPEN, tested equal), in one fixed order. The open set stays a few thousand requests however
+# long the history grows, so lists of open requests walk `ix_request_open_created` and probe each
+# row, instead of hashing a unit's whole history. Both PostgreSQL and SQLite use a partial index
+# only when the query's condition is written with these literals (SQLite: the same terms in the
+# same order): `resolvers/requests/open_set.py` renders it from this tuple.
+OPEN_STATES = ("ACCEPTED", "DECIDED", "DISPATCHED", "DISPUTED", "ESCALATED", "IN_PROGRESS", "REDISPATCHED", "REOPENED",
+               "SUBMITTED", "TRIAGED")
+OPEN_STATES_SQL = "state IN (" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")"
 
 
 class Request(Base):
@@ -21,6 +31,7 @@ class Request(Base):
         Index("ix_request_community_created", "community_id", "created_at", "id"),
         Index("ix_request_state_created", "state", "created_at", "id"),
         Index("ix_request_overdue", "overdue", "state"),
+        Index("ix_request_open_created", "created_at", "id", postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)

@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from db.models import Assignment, Request, StreetSection
 from resolvers.access import PersonalView
 from resolvers.actor import Actor
+from resolvers.requests.open_set import probe
 from resolvers.roles import Role, ScopeKind
 
 # Not the third-party EVALUATOR: it records survey answers and field scores (SPEC §3) and reads
@@ -20,14 +21,21 @@ R = Request.__table__
 A = Assignment.__table__
 
 
-def _assigned_to(kind: str, ids: frozenset[int] | set[int]) -> ColumnElement[bool]:
-    # An uncorrelated IN over the unit's assignments (index ix_assignment_unit_active), not a
-    # correlated EXISTS per request row: on a year of data the latter made SQLite scan for seconds.
+def _assigned_to(kind: str, ids: Any, bounded: bool) -> ColumnElement[bool]:
+    # Over the whole history: an uncorrelated IN over the unit's assignments (index
+    # ix_assignment_unit_request), not a correlated EXISTS per request row — on a year of data the
+    # latter made SQLite scan for seconds. Over a bounded set of rows (the open requests): one
+    # probe a row, which does not grow with the unit's history (open_set.py).
+    if bounded:
+        return probe(select(A.c.id).where(A.c.request_id == R.c.id, A.c.unit_kind == kind, A.c.unit_id.in_(ids)))
     return R.c.id.in_(select(A.c.request_id).where(A.c.unit_kind == kind, A.c.unit_id.in_(ids)))
 
 
-def visible(actor: Actor | None) -> ColumnElement[bool]:
-    """A WHERE clause over `request` for what the actor may see; false for nobody-sees."""
+def visible(actor: Actor | None, *, bounded: bool = False) -> ColumnElement[bool]:
+    """A WHERE clause over `request` for what the actor may see; false for nobody-sees.
+
+    `bounded`: the statement also keeps to the open requests (`open_set.is_open`), so the
+    assignment conditions are per-row probes instead of hashes of a unit's whole history."""
     if actor is None:
         return false()
     if actor.role in SEES_ALL:
@@ -38,22 +46,18 @@ def visible(actor: Actor | None) -> ColumnElement[bool]:
         sections = set(actor.ids(ScopeKind.SECTION))
         if streets:
             conditions.append(R.c.street_id.in_(streets))
-            conditions.append(_assigned_to("STREET", streets))
-            conditions.append(
-                R.c.id.in_(select(A.c.request_id).where(
-                    A.c.unit_kind == "SECTION",
-                    A.c.unit_id.in_(select(StreetSection.__table__.c.id).where(StreetSection.__table__.c.street_id.in_(streets))),
-                ))
-            )
+            conditions.append(_assigned_to("STREET", streets, bounded))
+            conditions.append(_assigned_to(
+                "SECTION", select(StreetSection.__table__.c.id).where(StreetSection.__table__.c.street_id.in_(streets)), bounded))
         if sections:
-            conditions.append(_assigned_to("SECTION", sections))
+            conditions.append(_assigned_to("SECTION", sections, bounded))
     elif actor.role is Role.COMMUNITY_WORKER:
         conditions.append(R.c.community_id.in_(actor.ids(ScopeKind.COMMUNITY)))
     elif actor.role is Role.GRID_WORKER:
         conditions.append(R.c.grid_id.in_(actor.ids(ScopeKind.GRID)))
-        conditions.append(_assigned_to("GRID", actor.ids(ScopeKind.GRID)))
+        conditions.append(_assigned_to("GRID", actor.ids(ScopeKind.GRID), bounded))
     elif actor.role is Role.DEPARTMENT_HANDLER:
-        conditions.append(_assigned_to("DEPARTMENT", actor.ids(ScopeKind.DEPARTMENT)))
+        conditions.append(_assigned_to("DEPARTMENT", actor.ids(ScopeKind.DEPARTMENT), bounded))
     elif actor.role is Role.PARTNER:
         return false()  # partners reach requests only through their co-building tasks
     return or_(*conditions)

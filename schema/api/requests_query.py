@@ -13,6 +13,7 @@ from db.models import Request as RequestModel
 from resolvers.access import require_actor
 from resolvers.errors import BadUserInput, NotFound
 from resolvers.requests.classify import bigrams
+from resolvers.requests.open_set import is_open, probe
 from resolvers.requests.visibility import handler_condition, visible
 from resolvers.requests.vocab import OPEN, Channel, Scope, State, Tier
 from resolvers.roles import Role, ScopeKind
@@ -59,11 +60,16 @@ def _pk(gid: strawberry.ID | None, type_name: str) -> int | None:
 
 
 def overdue_clause(now: datetime):  # noqa: ANN201
-    open_states = [s.value for s in OPEN]
-    return and_(R.c.state.in_(open_states), or_(R.c.overdue.is_(True), R.c.due_at < now))
+    return and_(is_open(), or_(R.c.overdue.is_(True), R.c.due_at < now))
 
 
-def apply_filter(stmt: Select, f: RequestFilter | None) -> Select:
+def bounded(f: RequestFilter | None) -> bool:
+    """The filter keeps to the open requests: assignment conditions become per-row probes."""
+    return f is not None and f.open is True
+
+
+def apply_filter(stmt: Select, f: RequestFilter | None, *, open_only: bool = False) -> Select:
+    """`open_only`: the statement already keeps to the open requests (the supervision list)."""
     if f is None:
         return stmt
     if f.states:
@@ -81,13 +87,13 @@ def apply_filter(stmt: Select, f: RequestFilter | None) -> Select:
         if (pk := _pk(gid, type_name)) is not None:
             stmt = stmt.where(column == pk)
     if (dept := _pk(f.department_id, "Department")) is not None:
-        stmt = stmt.where(exists(select(A.c.id).where(A.c.request_id == R.c.id, A.c.unit_kind == "DEPARTMENT", A.c.unit_id == dept)))
+        ever = select(A.c.id).where(A.c.request_id == R.c.id, A.c.unit_kind == "DEPARTMENT", A.c.unit_id == dept)
+        stmt = stmt.where(probe(ever) if open_only or bounded(f) else exists(ever))
     now = utcnow()
     if f.overdue is not None:
         stmt = stmt.where(overdue_clause(now) if f.overdue else ~overdue_clause(now))
     if f.open is not None:
-        open_states = [s.value for s in OPEN]
-        stmt = stmt.where(R.c.state.in_(open_states) if f.open else R.c.state.not_in(open_states))
+        stmt = stmt.where(is_open() if f.open else ~is_open())
     if f.created_after is not None:
         stmt = stmt.where(R.c.created_at >= f.created_after)
     if f.created_before is not None:
@@ -174,7 +180,7 @@ class RequestQuery:
     async def requests(self, info: Info, filter: RequestFilter | None = None, first: int | None = None, after: str | None = None,
                        last: int | None = None, before: str | None = None) -> Connection[Request]:
         actor = require_actor(info.context.actor)
-        stmt = apply_filter(select(R).where(visible(actor)), filter)
+        stmt = apply_filter(select(R).where(visible(actor, bounded=bounded(filter))), filter)
         return await paginate(info.context.db, stmt, [R.c.created_at, R.c.id], Request.from_row,
                               first=first, after=after, last=last, before=before, descending=True)
 
@@ -190,7 +196,7 @@ class RequestQuery:
     @strawberry.field(permission_classes=[SignedIn], description="挂牌督办 — the supervision list: open requests past their deadline that you may see. " + PAGE)
     async def supervision_list(self, info: Info, filter: RequestFilter | None = None, first: int | None = None, after: str | None = None) -> Connection[Request]:
         actor = require_actor(info.context.actor)
-        stmt = apply_filter(select(R).where(visible(actor), overdue_clause(utcnow())), filter)
+        stmt = apply_filter(select(R).where(visible(actor, bounded=True), overdue_clause(utcnow())), filter, open_only=True)
         return await paginate(info.context.db, stmt, [R.c.created_at, R.c.id], Request.from_row, first=first, after=after, descending=True)
 
     @strawberry.field(description="Follow a request by its tracking code (anonymous): status, public assignee details, progress. NOT_FOUND for an unknown code.")
@@ -209,12 +215,12 @@ def queue_condition(actor):  # noqa: ANN001, ANN201
     if actor.role is Role.DISTRICT_LEADER:
         return R.c.state == "ESCALATED"
     if actor.role is Role.STREET_OFFICER:
-        return or_(and_(R.c.state == "DISPUTED", R.c.street_id.in_(actor.ids(ScopeKind.STREET))), and_(R.c.state.in_([s.value for s in OPEN]), mine_active))
+        return or_(and_(R.c.state == "DISPUTED", R.c.street_id.in_(actor.ids(ScopeKind.STREET))), and_(is_open(), mine_active))
     if actor.role in (Role.COMMUNITY_WORKER, Role.GRID_WORKER):
         place = R.c.community_id.in_(actor.ids(ScopeKind.COMMUNITY)) if actor.role is Role.COMMUNITY_WORKER else R.c.grid_id.in_(actor.ids(ScopeKind.GRID))
         return or_(and_(place, R.c.state.in_(["TRIAGED", "REOPENED"]), R.c.scope.in_(["MINOR", "PRIVATE"])),
-                   and_(R.c.state.in_([s.value for s in OPEN]), mine_active),
+                   and_(is_open(), mine_active),
                    and_(place, R.c.state.in_(["ACCEPTED", "IN_PROGRESS", "DISPATCHED"]), R.c.scope.in_(["MINOR", "PRIVATE"])))
     if actor.role is Role.DEPARTMENT_HANDLER:
-        return and_(R.c.state.in_([s.value for s in OPEN]), mine_active)
+        return and_(is_open(), mine_active)
     return R.c.reporter_user_id == actor.user_id

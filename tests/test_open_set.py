@@ -1,0 +1,53 @@
+"""Lists of open requests cost what the open set costs, not what a unit's history costs
+(issue #10, scale): the open states as the partial index's literals, and per-row probes."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from sqlalchemy import select
+
+from db.models import Request, User, UserScope
+from db.models.requests import OPEN_STATES, OPEN_STATES_SQL
+from resolvers.requests.vocab import OPEN
+from schema.ids import to_global_id
+
+
+def test_the_open_states_are_the_state_machines_and_the_indexs() -> None:
+    assert OPEN_STATES == tuple(sorted(s.value for s in OPEN))
+    [index] = [i for i in Request.__table__.indexes if i.name == "ix_request_open_created"]
+    assert [c.name for c in index.columns] == ["created_at", "id"]
+    for dialect in ("postgresql", "sqlite"):
+        assert str(index.dialect_options[dialect]["where"]) == OPEN_STATES_SQL
+
+
+async def test_a_departments_open_queue_probes_each_open_row_instead_of_hashing_its_history(
+        db: Any, gql: Any, tokens: dict[str, str], count_statements: Any) -> None:
+    U, S = User.__table__, UserScope.__table__
+    async with db.read() as conn:
+        dept = (await conn.execute(select(S.c.ref_id).join(U, U.c.id == S.c.user_id)
+                                   .where(U.c.username == "department", S.c.kind == "DEPARTMENT"))).scalars().first()
+    # A name of its own: no answer kept from another test's identical query.
+    alias = "q" + uuid.uuid4().hex
+    query = ("query($d: ID!) { %s: requests(filter: {departmentId: $d, open: true}, first: 50) "
+             "{ edges { node { id state community { name } } } } }" % alias)
+    with count_statements() as counted:
+        data = await gql.ok(query, {"d": to_global_id("Department", dept)}, token=tokens["department"])
+    assert all(e["node"]["state"] in OPEN_STATES for e in data[alias]["edges"])
+    [(page, params)] = [(s, p) for s, p in zip(counted.statements, counted.parameters)
+                        if "FROM request" in s and "ORDER BY request.created_at DESC" in s]
+    assert OPEN_STATES_SQL.replace("state IN", "request.state IN") in page  # literals: the partial index applies
+
+    postgres = db.dialect == "postgresql"
+    async with db.engine.connect() as conn:
+        rows = (await conn.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + page, params)).all()
+    text = "\n".join(str(r[0] if postgres else r[3]) for r in rows)
+    if postgres:
+        # The visibility and the department filter: index probes per open row, never a hash of
+        # every assignment the department ever had.
+        assert "Semi Join" not in text and "hashed SubPlan" not in text, text
+        assert text.count("SubPlan") >= 2 and "assignment" in text, text
+    else:
+        assert "LIST SUBQUERY" not in text, text
+        assert text.count("CORRELATED SCALAR SUBQUERY") >= 2, text

@@ -13,9 +13,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
+from db import direct
 from db.base import utcnow
 from db.models import AuditEntry, User, UserScope
 from resolvers import passwords, tokens
@@ -165,34 +166,36 @@ async def change_password(session: AsyncSession, actor: Actor | None, prepared: 
     return _issue(user, secret_key, ttl_seconds)
 
 
+_users, _scopes = User.__table__, UserScope.__table__
+# One statement, not two, built once: it runs for every authenticated operation.
+_ACCOUNT = (
+    select(_users.c.id, _users.c.username, _users.c.display_name, _users.c.role, _users.c.token_version,
+           _users.c.must_change_password, _scopes.c.kind, _scopes.c.ref_id)
+    .select_from(_users.outerjoin(_scopes, _scopes.c.user_id == _users.c.id))
+    .where(_users.c.id == bindparam("user_id"), _users.c.is_active.is_(True))
+)
+
+
 async def actor_for_token(conn: AsyncConnection, secret_key: str, token: str, client: str = "") -> Actor | None:
     claims = tokens.verify(secret_key, token)
     if claims is None:
         return None
-    users, user_scopes = User.__table__, UserScope.__table__
-    # One statement, not two: this runs for every authenticated operation.
-    rows = (
-        await conn.execute(
-            select(users.c.id, users.c.username, users.c.display_name, users.c.role, users.c.token_version,
-                   users.c.must_change_password, user_scopes.c.kind, user_scopes.c.ref_id)
-            .select_from(users.outerjoin(user_scopes, user_scopes.c.user_id == users.c.id))
-            .where(users.c.id == claims.user_id)
-            .where(users.c.is_active.is_(True))
-        )
-    ).all()
-    if not rows or rows[0].token_version != claims.version:
+    rows = await direct.rows(conn, _ACCOUNT, {"user_id": claims.user_id})
+    if not rows:
         return None
-    row = rows[0]
+    user_id, username, display_name, role, token_version, must_change_password = rows[0][:6]
+    if token_version != claims.version:
+        return None
     scopes: dict[ScopeKind, set[int]] = {}
-    for r in rows:
-        if r.kind is not None:
-            scopes.setdefault(ScopeKind(r.kind), set()).add(r.ref_id)
-    return (PasswordPendingActor if row.must_change_password else Actor)(
-        user_id=row.id,
-        username=row.username,
-        display_name=row.display_name,
-        role=Role(row.role),
-        token_version=row.token_version,
+    for *_, kind, ref_id in rows:
+        if kind is not None:
+            scopes.setdefault(ScopeKind(kind), set()).add(ref_id)
+    return (PasswordPendingActor if must_change_password else Actor)(
+        user_id=user_id,
+        username=username,
+        display_name=display_name,
+        role=Role(role),
+        token_version=token_version,
         scopes={k: frozenset(v) for k, v in scopes.items()},
         client=client,
     )

@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import Select, Table, select
 from strawberry.dataloader import DataLoader
 
+from db import direct
 from db.engine import Database
 from db.keys import in_keys
 from db.models import (
@@ -56,7 +57,7 @@ def _by_id(db: Database, table: Table) -> DataLoader[int, Any]:
 
     async def load(keys: Sequence[int]) -> list[Any]:
         async with db.read() as conn:
-            rows = (await conn.execute(stmt, {"keys": list(set(keys))})).all()
+            rows = await direct.rows(conn, stmt, {"keys": list(set(keys))}, named=True)
         found = {row.id: row for row in rows}
         return [found.get(k) for k in keys]
 
@@ -69,7 +70,7 @@ def _children(db: Database, table: Table, parent_column: str, *order_by: str) ->
 
     async def load(keys: Sequence[int]) -> list[list[Any]]:
         async with db.read() as conn:
-            rows = (await conn.execute(stmt, {"keys": list(set(keys))})).all()
+            rows = await direct.rows(conn, stmt, {"keys": list(set(keys))}, named=True)
         grouped: dict[int, list[Any]] = {k: [] for k in keys}
         for row in rows:
             grouped[getattr(row, parent_column)].append(row)

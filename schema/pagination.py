@@ -17,6 +17,7 @@ import orjson
 import strawberry
 from sqlalchemy import ColumnElement, Select, func, select, tuple_
 
+from db import direct
 from db.engine import Database
 from resolvers.errors import BadUserInput
 from schema.ids import _URLSAFE
@@ -125,7 +126,12 @@ async def paginate(
     if projection is not None:
         page = projection.page(page, key)
     async with db.read() as conn:
-        rows = list((await conn.execute(page)).all()) if size > 0 else []
+        if size <= 0:
+            rows: list[Any] = []
+        elif projection is not None:  # read by position: straight on the driver where it can
+            rows = list(await direct.rows(conn, page))
+        else:
+            rows = list((await conn.execute(page)).all())
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:

@@ -26,7 +26,7 @@ from resolvers.requests import vocab
 from resolvers.requests.classify import bigrams
 from resolvers.requests.visibility import visible, visible_in_memory
 from resolvers.roles import Role, ScopeKind
-from schema.api.requests_query import RequestFilter, apply_filter, filter_predicate
+from schema.api.requests_query import RequestFilter, apply_filter, filter_implies_visibility, filter_predicate
 from schema.ids import to_global_id
 from tests.conftest import LiveServer, free_port
 from tests.loop_helpers import qr_token_in
@@ -252,7 +252,7 @@ async def test_in_memory_visibility_and_filters_agree_with_sql(db: Any) -> None:
             section_street = {s.id: s.street_id for s in (await conn.execute(select(S.c.id, S.c.street_id))).all()}
             actors = await _sample_actors(conn)
             filters = await _sample_filters(conn)
-            checked, sizes = 0, set()
+            checked, sizes, implied_cases = 0, set(), set()
             for actor in actors:
                 sql_visible = set((await conn.execute(select(R.c.id).where(R.c.id.in_(ids), visible(actor)))).scalars())
                 mem_visible = {i for i, r in rows.items() if visible_in_memory(actor, r, assigns[i], section_street)}
@@ -265,6 +265,10 @@ async def test_in_memory_visibility_and_filters_agree_with_sql(db: Any) -> None:
                     probed = set((await conn.execute(apply_filter(
                         select(R.c.id).where(R.c.id.in_(ids), visible(actor, bounded=True)), f, open_only=True))).scalars())
                     assert probed == sql, (actor.role, f)
+                    if filter_implies_visibility(actor, f):  # the visibility condition is left out
+                        alone = set((await conn.execute(apply_filter(select(R.c.id).where(R.c.id.in_(ids)), f))).scalars())
+                        assert alone == sql, (actor.role, f)
+                        implied_cases.add(actor.role)
                     test = filter_predicate(f, sqlite=db.dialect == "sqlite")
                     mem = {i for i in mem_visible if test is None or test(rows[i], assigns[i])}
                     assert mem == sql, (actor.role, f)
@@ -272,6 +276,7 @@ async def test_in_memory_visibility_and_filters_agree_with_sql(db: Any) -> None:
                     sizes.add(len(sql))
             # The sample exercises the rules: hundreds of cases, many different outcomes.
             assert checked >= 300 and len(sizes) >= 20
+            assert implied_cases >= {Role.STREET_OFFICER, Role.COMMUNITY_WORKER, Role.GRID_WORKER, Role.DEPARTMENT_HANDLER}
         finally:
             await tx.rollback()
 

@@ -63,6 +63,27 @@ def visible(actor: Actor | None, *, bounded: bool = False) -> ColumnElement[bool
     return or_(*conditions)
 
 
+def implied(actor: Actor | None, *, department_id: int | None = None, street_id: int | None = None,
+            community_id: int | None = None, grid_id: int | None = None) -> bool:
+    """Whether a filter on one of the actor's own units already keeps to what `visible(actor)`
+    allows, so the visibility condition can be left out of the statement: a department's
+    history, for its handler, is then one probe of the department's assignments per row instead
+    of that AND a hash of all of them (107,346 at ten years of data)."""
+    if actor is None or actor.role is Role.PARTNER:
+        return False
+    if actor.role in SEES_ALL:
+        return True
+    if actor.role is Role.DEPARTMENT_HANDLER:
+        return department_id is not None and department_id in actor.ids(ScopeKind.DEPARTMENT)
+    if actor.role is Role.STREET_OFFICER:
+        return street_id is not None and street_id in actor.ids(ScopeKind.STREET)
+    if actor.role is Role.COMMUNITY_WORKER:
+        return community_id is not None and community_id in actor.ids(ScopeKind.COMMUNITY)
+    if actor.role is Role.GRID_WORKER:
+        return grid_id is not None and grid_id in actor.ids(ScopeKind.GRID)
+    return False
+
+
 def visible_in_memory(actor: Actor | None, request: Any, assignments: Iterable[Any], section_street: Mapping[int, int]) -> bool:
     """`visible()` evaluated on rows already read: the live fan-out reads each event's request and
     assignments once and decides for every subscriber in memory (schema/fanout.py). Keep the two in

@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import Any
 
 import strawberry
-from sqlalchemy import Select, and_, exists, or_, select
+from sqlalchemy import Integer, Select, and_, exists, literal_column, or_, select, true
 
 from db.base import utcnow
 from db.models import Assignment as AssignmentModel
@@ -14,7 +14,7 @@ from resolvers.access import require_actor
 from resolvers.errors import BadUserInput, NotFound
 from resolvers.requests.classify import bigrams
 from resolvers.requests.open_set import is_open, probe
-from resolvers.requests.visibility import handler_condition, visible
+from resolvers.requests.visibility import handler_condition, implied, visible
 from resolvers.requests.vocab import OPEN, Channel, Scope, State, Tier
 from resolvers.roles import Role, ScopeKind
 from schema.context import Info
@@ -68,6 +68,20 @@ def bounded(f: RequestFilter | None) -> bool:
     return f is not None and f.open is True
 
 
+def filter_implies_visibility(actor: Any, f: RequestFilter | None) -> bool:
+    """The filter names one of the actor's own units: every row it keeps is visible to them."""
+    return f is not None and implied(
+        actor, department_id=_pk(f.department_id, "Department"), street_id=_pk(f.street_id, "Street"),
+        community_id=_pk(f.community_id, "Community"), grid_id=_pk(f.grid_id, "Grid"))
+
+
+def visibility(actor: Any, f: RequestFilter | None, *, open_only: bool = False) -> Any:
+    """The WHERE clause of what the actor may see, left out where the filter implies it."""
+    if filter_implies_visibility(actor, f):
+        return true()
+    return visible(actor, bounded=open_only or bounded(f))
+
+
 def apply_filter(stmt: Select, f: RequestFilter | None, *, open_only: bool = False) -> Select:
     """`open_only`: the statement already keeps to the open requests (the supervision list)."""
     if f is None:
@@ -87,7 +101,12 @@ def apply_filter(stmt: Select, f: RequestFilter | None, *, open_only: bool = Fal
         if (pk := _pk(gid, type_name)) is not None:
             stmt = stmt.where(column == pk)
     if (dept := _pk(f.department_id, "Department")) is not None:
-        ever = select(A.c.id).where(A.c.request_id == R.c.id, A.c.unit_kind == "DEPARTMENT", A.c.unit_id == dept)
+        # The department as a literal, not a parameter: its share of the assignments ranges from
+        # none to 4 %, and a prepared statement's generic plan, guessing an average share, drove
+        # the largest department's history from all 107,346 of its assignments (0.75 s a page at
+        # ten years, against 2 ms planned for the department itself). Departments are few (64).
+        ever = select(A.c.id).where(A.c.request_id == R.c.id, A.c.unit_kind == "DEPARTMENT",
+                                    A.c.unit_id == literal_column(str(int(dept)), Integer))
         stmt = stmt.where(probe(ever) if open_only or bounded(f) else exists(ever))
     now = utcnow()
     if f.overdue is not None:
@@ -180,7 +199,7 @@ class RequestQuery:
     async def requests(self, info: Info, filter: RequestFilter | None = None, first: int | None = None, after: str | None = None,
                        last: int | None = None, before: str | None = None) -> Connection[Request]:
         actor = require_actor(info.context.actor)
-        stmt = apply_filter(select(R).where(visible(actor, bounded=bounded(filter))), filter)
+        stmt = apply_filter(select(R).where(visibility(actor, filter)), filter)
         return await paginate(info.context.db, stmt, [R.c.created_at, R.c.id], Request.from_row,
                               first=first, after=after, last=last, before=before, descending=True)
 
@@ -196,7 +215,7 @@ class RequestQuery:
     @strawberry.field(permission_classes=[SignedIn], description="挂牌督办 — the supervision list: open requests past their deadline that you may see. " + PAGE)
     async def supervision_list(self, info: Info, filter: RequestFilter | None = None, first: int | None = None, after: str | None = None) -> Connection[Request]:
         actor = require_actor(info.context.actor)
-        stmt = apply_filter(select(R).where(visible(actor, bounded=True), overdue_clause(utcnow())), filter, open_only=True)
+        stmt = apply_filter(select(R).where(visibility(actor, filter, open_only=True), overdue_clause(utcnow())), filter, open_only=True)
         return await paginate(info.context.db, stmt, [R.c.created_at, R.c.id], Request.from_row, first=first, after=after, descending=True)
 
     @strawberry.field(description="Follow a request by its tracking code (anonymous): status, public assignee details, progress. NOT_FOUND for an unknown code.")

@@ -22,6 +22,7 @@ from graphql.type.definition import GraphQLResolveInfoHelpers
 from sqlalchemy import bindparam, func, select
 from strawberry.types import Info as StrawberryInfo
 
+from db import direct
 from db.keys import in_keys
 from schema.compiled.plan import (
     STRAWBERRY_FIELD,
@@ -178,14 +179,18 @@ async def _children(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any]:
     projection = fp.projection
     stmt = _children_statement(fp, run.context.db.dialect)
     by_parent: dict[int, list[Any]] = {p: [] for p in wanted}
-    async with run.context.db.read() as conn:  # (for first: 0 too: the totals)
-        for row in (await conn.execute(stmt, {"parents": wanted, "through": size + 1})).all():
-            by_parent[row.parent_].append(row)
     at, width = (len(projection.columns) if projection is not None else len(t.c)), order_width
+    parent_at, total_at = at + width, at + width + 2  # the statement's parent_ and total_
+    params = {"parents": wanted, "through": size + 1}
+    async with run.context.db.read() as conn:  # (for first: 0 too: the totals)
+        # Projected rows are read by position only: straight on the driver where it can.
+        found = await direct.rows(conn, stmt, params) if projection is not None else (await conn.execute(stmt, params)).all()
+    for row in found:
+        by_parent[row[parent_at]].append(row)
     from_row = children.node().from_row
     pages: dict[int, Any] = {}
     for key, rows in by_parent.items():
-        total = rows[0].total_ if rows else 0
+        total = rows[0][total_at] if rows else 0
         shown = rows[:size] if size > 0 else []
         has_more = size > 0 and len(rows) > size
         if projection is not None and not projection.cursors:  # the query reads no cursor: don't make them
@@ -280,7 +285,7 @@ async def _project_relation(fp: FieldPlan, keys: list[Any], wanted: list[Any], r
         stmt = select(*projection.columns, key).select_from(projection.joined).where(in_keys(key, "ids", dialect))
         fp.statement = (dialect, stmt)
     async with run.context.db.read() as conn:
-        rows = (await conn.execute(stmt, {"ids": wanted})).all()
+        rows = await direct.rows(conn, stmt, {"ids": wanted})
     at, build = len(projection.columns), projection.build
     try:
         found = {row[at]: Projected(build(row)) for row in rows}

@@ -98,10 +98,12 @@ async def paginate(
     before: str | None = None,
     descending: bool = False,
     max_page: int = MAX_PAGE,
+    total: Callable[[Any], Awaitable[int]] | None = None,
 ) -> Connection[T]:
     """`stmt` selects whole rows with the list's filters but no ORDER BY or LIMIT.
 
-    The key must be unique (end it with the primary key) and all in one direction.
+    The key must be unique (end it with the primary key) and all in one direction. `total`, given
+    a read connection, counts the whole list a cheaper way than counting `stmt`'s rows.
     """
     check_page_args(first, last, max_page)
     backwards = last is not None
@@ -149,6 +151,8 @@ async def paginate(
 
     async def count() -> int:
         async with db.read() as conn:
+            if total is not None:
+                return await total(conn)
             return int((await conn.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
 
     return Connection(

@@ -9,6 +9,7 @@ import logging
 from db.base import utcnow
 from db.engine import Database
 from resolvers import events
+from resolvers.requests import totals
 from resolvers.requests.supervision import sweep_overdue
 from schema.live import EventBus
 
@@ -19,6 +20,7 @@ async def sweep_once(db: Database, bus: EventBus | None) -> int:
     async with db.write_turn(), db.sessions() as session:
         marked = await sweep_overdue(session, utcnow())
         committed = await events.flush_events(session)
+        await totals.fold(await session.connection())
         await session.commit()
     if committed and bus is not None:
         await bus.ring(committed)

@@ -25,6 +25,7 @@ from db.models.requests import (
     Photo,
     RateBucket,
     Request,
+    RequestCount,
     RequestEvent,
     RequestReporter,
 )
@@ -95,6 +96,7 @@ __all__ = [
     "Photo",
     "RateBucket",
     "Request",
+    "RequestCount",
     "RequestEvent",
     "RequestReporter",
     "AuditEntry",

@@ -93,6 +93,18 @@ class Request(Base):
     rated_at: Mapped[datetime | None] = mapped_column(nullable=True)
 
 
+class RequestCount(Base):
+    """How many requests there are, kept by the database itself: triggers on `request` add one
+    row per inserting (or deleting) statement with its count, so COPY, imports and every intake
+    path are counted and concurrent submissions never wait on a shared row; the sweeper folds
+    the rows into one now and then (`resolvers/requests/totals.py`). The wall's "all requests"
+    then costs a sum over a few rows instead of a count of millions (issue #10)."""
+
+    __tablename__ = "request_count"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int] = mapped_column(Integer)
+
+
 class RequestReporter(Base):
     """Everyone who reported the same issue: the original reporter and the reporters of requests
     merged into it. All of them are kept informed."""

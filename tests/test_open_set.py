@@ -22,6 +22,16 @@ def test_the_open_states_are_the_state_machines_and_the_indexs() -> None:
         assert str(index.dialect_options[dialect]["where"]) == OPEN_STATES_SQL
 
 
+async def _page_and_plan(db: Any, counted: Any) -> tuple[str, str]:
+    """The list's page statement as the app ran it, and the database's plan of it."""
+    [(page, params)] = [(s, p) for s, p in zip(counted.statements, counted.parameters)
+                        if "FROM request" in s and "ORDER BY request.created_at DESC" in s]
+    postgres = db.dialect == "postgresql"
+    async with db.engine.connect() as conn:
+        rows = (await conn.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + page, params)).all()
+    return page, "\n".join(str(r[0] if postgres else r[3]) for r in rows)
+
+
 async def test_a_departments_open_queue_probes_each_open_row_instead_of_hashing_its_history(
         db: Any, gql: Any, tokens: dict[str, str], count_statements: Any) -> None:
     U, S = User.__table__, UserScope.__table__
@@ -35,14 +45,9 @@ async def test_a_departments_open_queue_probes_each_open_row_instead_of_hashing_
     with count_statements() as counted:
         data = await gql.ok(query, {"d": to_global_id("Department", dept)}, token=tokens["department"])
     assert all(e["node"]["state"] in OPEN_STATES for e in data[alias]["edges"])
-    [(page, params)] = [(s, p) for s, p in zip(counted.statements, counted.parameters)
-                        if "FROM request" in s and "ORDER BY request.created_at DESC" in s]
+    page, text = await _page_and_plan(db, counted)
     assert OPEN_STATES_SQL.replace("state IN", "request.state IN") in page  # literals: the partial index applies
-
     postgres = db.dialect == "postgresql"
-    async with db.engine.connect() as conn:
-        rows = (await conn.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + page, params)).all()
-    text = "\n".join(str(r[0] if postgres else r[3]) for r in rows)
     # Its own department: the filter implies the visibility, which is left out; the filter is
     # one index probe per open row, never a hash of every assignment the department ever had.
     if postgres:
@@ -67,12 +72,8 @@ async def test_a_department_seeing_another_departments_open_queue_still_has_its_
     query = ("query($d: ID!) { %s: requests(filter: {departmentId: $d, open: true}, first: 50) { edges { node { id } } } }" % alias)
     with count_statements() as counted:
         await gql.ok(query, {"d": to_global_id("Department", other)}, token=tokens["department"])
-    [(page, params)] = [(s, p) for s, p in zip(counted.statements, counted.parameters)
-                        if "FROM request" in s and "ORDER BY request.created_at DESC" in s]
+    _, text = await _page_and_plan(db, counted)
     postgres = db.dialect == "postgresql"
-    async with db.engine.connect() as conn:
-        rows = (await conn.exec_driver_sql(("EXPLAIN " if postgres else "EXPLAIN QUERY PLAN ") + page, params)).all()
-    text = "\n".join(str(r[0] if postgres else r[3]) for r in rows)
     # Not implied: what the handler may see (its own department's assignments) and the filter
     # (the other department's) are two probes a row, still no hash.
     if postgres:

@@ -232,8 +232,9 @@ async def _read_actor(app_state: Any, db: Any, cache: Any, token: str, client: s
     return actor
 
 
-async def build_context(app_state: Any, token: str | None, client: str, request: Any = None, *, read_only: bool = False) -> Context:
-    db = app_state.db.gated(READS_PER_OPERATION)
+async def build_context(app_state: Any, token: str | None, client: str, request: Any = None, *, read_only: bool = False,
+                        lease: Any = None) -> Context:
+    db = app_state.db.gated(READS_PER_OPERATION, lease)
     if read_only:
         db = db.read_only()
     actor = None
@@ -281,6 +282,14 @@ async def graphql_http(request: Request) -> Response:
     if request.method not in ("GET", "POST"):
         return _error_response(media, RequestError(405, "METHOD_NOT_ALLOWED", "仅支持 GET 与 POST", "Use GET or POST", {"Allow": "GET, POST"}))
     state = request.app.state
+    lease = state.db.lease()
+    try:
+        return await _answer(request, state, media, lease)
+    finally:
+        await lease.close(final=True)
+
+
+async def _answer(request: Request, state: Any, media: str, lease: Any) -> Response:
     try:
         params = await read_params(request)
         client = request.client.host if request.client else ""
@@ -289,11 +298,11 @@ async def graphql_http(request: Request) -> Response:
         query, operation_name = params["query"], params.get("operationName")
         plan = compiled.plan(query, operation_name) if compiled is not None else None
         if plan is not None:
-            context = await build_context(state, token, client, request, read_only=True)
+            context = await build_context(state, token, client, request, read_only=True, lease=lease)
             body = await _compiled_answer(state, compiled, plan, query, operation_name, params.get("variables"), context)
             if body is not None:
                 return Response(body, media_type=f"{media}; charset=utf-8")
-        context = await build_context(state, token, client, request)
+        context = await build_context(state, token, client, request, lease=lease)
         allowed = {OperationType.QUERY} if request.method == "GET" else {OperationType.QUERY, OperationType.MUTATION}
         try:
             result = await state.schema.execute(

@@ -67,6 +67,13 @@ class CommittedEvent:
     log: str = "request"  # or "co_task": the co-building tasks' log, with seqs of its own
 
 
+# Built once: every unit of work that changes a request runs them (building a statement and its
+# cache key costs more than SQLAlchemy's compiled cache then saves).
+_LOCK = text("SELECT pg_advisory_xact_lock(:k)")
+_TOP_REQUEST_SEQ = select(func.coalesce(func.max(RequestEvent.__table__.c.seq), 0))
+_TOP_TASK_SEQ = select(func.coalesce(func.max(CoTaskEvent.__table__.c.seq), 0))
+
+
 # Writers of outboxes that follow request events (notifications to reporters, outcomes reported
 # back to the city's 12345 line). Each is called with the unit of work's staged request events,
 # inside its transaction and before the log lock is taken: what a hook writes commits, or rolls
@@ -133,11 +140,11 @@ async def flush_events(session: AsyncSession) -> list[CommittedEvent]:
             await hook(session, staged)
     await session.flush()
     if (await session.connection()).dialect.name == "postgresql":
-        await session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENT_LOG_LOCK})
+        await session.execute(_LOCK, {"k": EVENT_LOG_LOCK})
     committed: list[CommittedEvent] = []
     if staged:
         t = RequestEvent.__table__
-        top = (await session.execute(select(func.coalesce(func.max(t.c.seq), 0)))).scalar_one()
+        top = (await session.execute(_TOP_REQUEST_SEQ)).scalar_one()
         rows = [{"seq": top + i + 1, **e.__dict__} for i, e in enumerate(staged)]
         await session.execute(insert(t), rows)
         committed += [
@@ -146,7 +153,7 @@ async def flush_events(session: AsyncSession) -> list[CommittedEvent]:
         ]
     if staged_tasks:
         t = CoTaskEvent.__table__
-        top = (await session.execute(select(func.coalesce(func.max(t.c.seq), 0)))).scalar_one()
+        top = (await session.execute(_TOP_TASK_SEQ)).scalar_one()
         rows = [{"seq": top + i + 1, **e.__dict__} for i, e in enumerate(staged_tasks)]
         await session.execute(insert(t), rows)
         committed += [CommittedEvent(seq=r["seq"], request_id=0, kind=r["kind"], street_id=None, community_id=r["community_id"], log="co_task")

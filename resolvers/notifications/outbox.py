@@ -9,7 +9,6 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -31,15 +30,12 @@ async def write_notifications(session: AsyncSession, staged: Sequence[StagedEven
     # Reporters added in this very unit of work (a submission, a merge) are still pending.
     await session.flush()
     people = await recipients(session, {e.request_id for e in todo}, channels)
-    sources = {p.reporter_request_id for ps in people.values() for p in ps}
-    r = Request.__table__
-    codes = dict((await session.execute(select(r.c.id, r.c.tracking_code).where(r.c.id.in_(sources)))).all()) if sources else {}
     rows = []
     for e in todo:
         request = await session.get(Request, e.request_id)  # in the session already: the change loaded it
         data = json.loads(e.data or "{}")
         for person in people.get(e.request_id, ()):
-            code = codes[person.reporter_request_id]
+            code = person.code
             text = templates.compose(templates.Facts(
                 kind=e.kind, code=code, at=e.at, note=e.note, scope=request.scope, tier=request.tier,
                 assignee_name=request.assignee_name, assignee_title=request.assignee_title,

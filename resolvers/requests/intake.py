@@ -7,7 +7,7 @@ import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.base import utcnow
@@ -40,6 +40,13 @@ ROLE_CHANNELS: dict[Role, frozenset[Channel]] = {
     Role.STREET_OFFICER: frozenset({Channel.HOTLINE, Channel.SERVICE_STATION, Channel.MAILBOX}),
     Role.CENTER_DISPATCHER: frozenset(set(Channel) - {Channel.QR_CODE}),
 }
+
+
+# Built once: every submission runs them (the building as a plain row: intake reads its places).
+_B, _K = Building.__table__, IdempotencyKey.__table__
+_BUILDING_BY_ID = select(_B).where(_B.c.id == bindparam("id"))
+_BUILDING_BY_QR = select(_B).where(_B.c.qr_token == bindparam("token"))
+_IDEMPOTENT = select(_K.c.request_id).where(_K.c.key == bindparam("key"))
 
 
 @dataclass
@@ -114,7 +121,7 @@ async def submit_request(
     if actor is None:
         if not data.qr_token:
             raise Forbidden("匿名提交须扫描楼栋二维码", "Anonymous submissions come through a building's QR code")
-        building = (await session.execute(select(Building).where(Building.qr_token == data.qr_token))).scalar_one_or_none()
+        building = (await session.execute(_BUILDING_BY_QR, {"token": data.qr_token})).first()
         if building is None:
             await raise_if_retired(session, data.qr_token)  # QR_RETIRED for a replaced sticker
             raise NotFound("二维码无效或已更换,请扫描楼栋最新的二维码", "Unknown or replaced QR code")
@@ -128,7 +135,7 @@ async def submit_request(
         if channel not in allowed:
             raise Forbidden(f"该角色不能通过“{channel.value}”渠道提交", f"This role cannot submit through {channel.value}")
         if data.building_id is not None:
-            building = await session.get(Building, data.building_id)
+            building = (await session.execute(_BUILDING_BY_ID, {"id": data.building_id})).first()
             if building is None:
                 raise NotFound("楼栋不存在", "No such building", field="buildingId")
             if not building_in_scope(actor, building):
@@ -142,9 +149,9 @@ async def submit_request(
     # A retried submission returns the first result, never a duplicate.
     idem_key = f"{scope_key}:{data.idempotency_key}" if data.idempotency_key else None
     if idem_key:
-        existing = await session.get(IdempotencyKey, idem_key)
+        existing = (await session.execute(_IDEMPOTENT, {"key": idem_key})).scalar()
         if existing is not None:
-            return SubmitResult(request=await session.get(Request, existing.request_id), replayed=True)
+            return SubmitResult(request=await session.get(Request, existing), replayed=True)
 
     if actor is None:
         await ratelimit.hit(session, f"qr-token:{building.id}", *limit_per_token)

@@ -44,6 +44,33 @@ def relation_of(resolver: Any) -> ToOne | None:
 
 
 @dataclass(frozen=True)
+class ById:
+    """A root field that gives one row by id (`request(id:)`, `node(id:)`). For a caller who may
+    see every row of the row's type (`whole`), the compiled executor reads it with just the
+    columns its selection needs and its to-one relations joined, in one statement, and its child
+    connections after it; for anyone else, or a type without columns (schema/compiled/columnar.py),
+    the resolver runs, with its checks. The field must have no permission classes or other
+    extensions: `whole` is the only check the statement makes."""
+
+    key: Callable[[dict[str, Any]], tuple[str, int]]  # the field's arguments → (type name, id); raises on a malformed id
+    whole: Callable[[Any, str], bool]  # (context, type name) → whether the caller sees every row of that type
+
+
+def by_id(key: Callable[[dict[str, Any]], tuple[str, int]], whole: Callable[[Any, str], bool]) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    spec = ById(key, whole)
+
+    def decorate(resolver: Callable[..., Any]) -> Callable[..., Any]:
+        resolver.__by_id__ = spec  # type: ignore[attr-defined]
+        return resolver
+
+    return decorate
+
+
+def by_id_of(resolver: Any) -> ById | None:
+    return getattr(resolver, "__by_id__", None)
+
+
+@dataclass(frozen=True)
 class ToMany:
     """A connection of the rows of `table` whose `parent_column` is the parent's key, in `order`."""
 

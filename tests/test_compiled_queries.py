@@ -4,6 +4,7 @@ whenever it cannot: errors, bad variables, fields that write (audited personal r
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import re
 from collections.abc import Iterator
@@ -46,6 +47,15 @@ fragment C on Community { id name nameEn street { id name } }"""
 QUEUE = "query Q { myQueue(first: 20) { totalCount edges { node { id title state assignments { unitName status round } } } } }"
 ONE = ("query One($id: ID!) { request(id: $id) { ...ReqFields history(first: 50) { edges { node { seq kind at note actorLabel } } } } } "
        + REQUEST_FIELDS)
+HISTORY = ("query H($id: ID!, $after: String) { request(id: $id) { id whole: history(first: 50) { edges { cursor node { "
+           "cursor seq kind at actorLabel fromState toState version note data } } pageInfo { hasNextPage endCursor } } "
+           "later: history(first: 2, after: $after) { edges { cursor node { seq kind fromState toState } } pageInfo { hasNextPage } } } }")
+# The front-end teams' one request: only columns, to-one relations and the history (bench/http_bench.py).
+ONE_PLAIN = ("query OnePlain($id: ID!, $after: String) { request(id: $id) { id title state stateLabel createdAt tier "
+             "community { name street { name } } street { code } subcategory { name category { name } } "
+             "history(first: 50) { totalCount edges { cursor node { seq kind at note fromState toState } } pageInfo { hasNextPage } } "
+             "later: history(first: 3, after: $after) { edges { node { seq } } } } }")
+NODE_PLAIN = "query Node($id: ID!) { node(id: $id) { id ... on Request { title state createdAt } ... on Street { name code } } }"
 NODES = """query N($a: ID!, $b: ID!) {
   a: node(id: $a) { __typename id ... on Request { title community { name } } ... on Community { name street { name } } }
   b: node(id: $b) { __typename id ... on Request { title } ... on Community { name code grids(first: 3) { edges { node { name } } } } }
@@ -119,7 +129,17 @@ async def test_the_compiled_executor_gives_the_same_bytes_for_every_role(app: An
         (FILTERED, {"f": None, "n": 0}),
         (QUEUE, None),
         (ONE, {"id": ids["request"]}),
+        (HISTORY, {"id": ids["request"], "after": None}),
+        (ONE_PLAIN, {"id": ids["request"], "after": None}),
+        (ONE_PLAIN, {"id": ids["request"], "after": base64.urlsafe_b64encode(b"[1]").decode().rstrip("=")}),
+        (ONE_PLAIN, {"id": base64.urlsafe_b64encode(b"Request:987654321").decode().rstrip("="), "after": None}),
+        (HISTORY, {"id": ids["request"], "after": base64.urlsafe_b64encode(b"[1]").decode().rstrip("=")}),  # seq > 1
         (NODES, {"a": ids["request"], "b": ids["community"]}),
+        (NODES, {"a": ids["community"], "b": ids["request"]}),
+        (NODE_PLAIN, {"id": ids["request"]}),
+        (NODE_PLAIN, {"id": ids["community"]}),
+        (NODE_PLAIN, {"id": base64.urlsafe_b64encode(b"Request:987654321").decode().rstrip("=")}),
+        (NODE_PLAIN, {"id": base64.urlsafe_b64encode(b"Street:1").decode().rstrip("=")}),
         (ORG, None),
         (CHILDREN, {"after": None}),
         (CHILDREN, {"after": ids["community_cursor"]}),
@@ -135,6 +155,44 @@ async def test_the_compiled_executor_gives_the_same_bytes_for_every_role(app: An
         compiled_runs += ran
     # Other roles are refused some fields (the full executor answers those); most still ran compiled.
     assert compiled_runs >= 6
+
+
+async def test_one_request_for_the_center_is_one_statement_and_its_history(app: Any, http: httpx.AsyncClient, tokens: dict[str, str],
+                                                                         ids: dict[str, str], count_statements: Any) -> None:
+    """The center sees every request: `request(id:)` reads the selected columns with the
+    community, street and subcategory joined, then each history page — three statements, not seven."""
+    query, variables = ONE_PLAIN, {"id": ids["request"], "after": None}
+    full, fast, ran, _ = await both(app, http, tokens["dispatcher"], query, variables)  # learnt, and run once
+    assert fast.content == full.content and ran == 1
+    kept, app.state.responses = app.state.responses, None  # run it, not the kept answer
+    try:
+        with count_statements() as counted:
+            again = await _post(http, tokens["dispatcher"], query, variables)
+    finally:
+        app.state.responses = kept
+    assert again.content == full.content
+    data = [s for s in counted.statements if "app_user" not in s]  # the caller's account, when not kept
+    assert len(data) == 3, data
+    assert "JOIN community" in data[0] and "JOIN subcategory" in data[0]
+    assert all("request_event" in s and "community" not in s for s in data[1:])
+
+
+async def test_a_node_for_the_center_is_one_statement(app: Any, http: httpx.AsyncClient, tokens: dict[str, str],
+                                                     ids: dict[str, str], count_statements: Any) -> None:
+    """Read with the columns asked for only: not the request's text and search terms, not the
+    community's names when only its id is asked for."""
+    for gid, table, unread in ((ids["request"], "request", "request.search_terms"), (ids["community"], "community", "community.name")):
+        full, fast, ran, _ = await both(app, http, tokens["dispatcher"], NODE_PLAIN, {"id": gid})
+        assert fast.content == full.content and ran == 1
+        kept, app.state.responses = app.state.responses, None  # run it, not the kept answer
+        try:
+            with count_statements() as counted:
+                again = await _post(http, tokens["dispatcher"], NODE_PLAIN, {"id": gid})
+        finally:
+            app.state.responses = kept
+        assert again.content == full.content
+        data = [s for s in counted.statements if "app_user" not in s]
+        assert len(data) == 1 and f"FROM {table}" in data[0] and unread not in data[0], data
 
 
 async def test_errors_and_bad_variables_are_the_full_executors_answers(app: Any, http: httpx.AsyncClient, tokens: dict[str, str]) -> None:

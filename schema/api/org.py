@@ -17,9 +17,10 @@ from resolvers import access
 from resolvers.access import PersonalView
 from schema.context import Info
 from schema.ids import from_global_id
-from schema.nodes import resolve_node
+from schema.nodes import resolve_node, whole_type
 from schema.pagination import Connection, paginate
 from schema.permissions import Admin, OrgReader, ResidentLister, SignedIn
+from schema.relations import by_id
 from schema.types.node import Node
 from schema.types.people import Resident
 from schema.types.places import Building, Community, Grid, Street
@@ -87,6 +88,7 @@ class OrgQuery:
         return User.build(pk=actor.user_id, username=actor.username, display_name=actor.display_name, role=actor.role.value)
 
     @strawberry.field(description="Fetch any object by its global ID; null when it does not exist or you may not see it.")
+    @by_id(lambda args: from_global_id(args["id"]), whole_type)
     async def node(self, info: Info, id: strawberry.ID) -> Node | None:
         return await resolve_node(info, id)
 

@@ -13,9 +13,9 @@ from db.models import Assignment as AssignmentModel
 from db.models import Request as RequestModel
 from resolvers.access import require_actor
 from resolvers.errors import BadUserInput, NotFound
+from resolvers.requests import totals
 from resolvers.requests.classify import bigrams
 from resolvers.requests.open_set import is_open, probe
-from resolvers.requests import totals
 from resolvers.requests.visibility import SEES_ALL, handler_condition, implied, visible
 from resolvers.requests.vocab import OPEN, Channel, Scope, State, Tier
 from resolvers.roles import Role, ScopeKind
@@ -23,15 +23,20 @@ from schema.context import Info
 from schema.ids import from_global_id
 from schema.pagination import Connection, paginate
 from schema.permissions import SignedIn
+from schema.relations import by_id
 from schema.request_access import load_visible
 from schema.types.requests import (
     Channel as ChannelEnum,
+)
+from schema.types.requests import (
     PublicRequest,
     Request,
     RequestScope,
     RequestState,
-    Tier as TierEnum,
     public_view,
+)
+from schema.types.requests import (
+    Tier as TierEnum,
 )
 
 R = RequestModel.__table__
@@ -201,6 +206,7 @@ PAGE = "Newest first; keyset pagination with `first`/`after` (at most 100)."
 @strawberry.type(description="Request queries.")
 class RequestQuery:
     @strawberry.field(description="One request by global ID; null when it does not exist or you may not see it.")
+    @by_id(lambda args: from_global_id(args["id"], "Request"), lambda ctx, _type: ctx.actor is not None and ctx.actor.role in SEES_ALL)
     async def request(self, info: Info, id: strawberry.ID) -> Request | None:
         return await load_visible(info, from_global_id(id, "Request")[1])
 

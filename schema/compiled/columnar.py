@@ -21,6 +21,7 @@ from db.models import Category as CategoryModel
 from db.models import Community as CommunityModel
 from db.models import Grid as GridModel
 from db.models import Request as RequestModel
+from db.models import RequestEvent as RequestEventModel
 from db.models import Street as StreetModel
 from db.models import Subcategory as SubcategoryModel
 from resolvers.requests import vocab
@@ -59,7 +60,7 @@ def _enum(column: str, enum: Any, *, optional: bool) -> dict[str, Col]:
 
 def _specs() -> dict[str, Columnar]:
     from schema.types.places import Building, Community, Grid, Street
-    from schema.types.requests import Request
+    from schema.types.requests import Request, RequestEvent
     from schema.types.taxonomy import Category, Subcategory
 
     return {
@@ -76,6 +77,13 @@ def _specs() -> dict[str, Columnar]:
              **_enum("private_kind", vocab.PrivateKind, optional=True), **_enum("due_kind", vocab.DueKind, optional=True)},
             {"building": ("building_id", "Building"), "grid": ("grid_id", "Grid"), "community": ("community_id", "Community"),
              "street": ("street_id", "Street"), "category": ("category_id", "Category"), "subcategory": ("subcategory_id", "Subcategory")},
+        ),
+        # A request's history: `request` checks visibility, so it stays on the object path.
+        "RequestEvent": Columnar(
+            RequestEventModel.__table__, RequestEvent.from_row,
+            {"cursor": Col(("seq",), str), **_raw("seq", "at", "actor_label", "version", "note", "data"),
+             **_enum("kind", vocab.EventKind, optional=False),
+             **_enum("from_state", vocab.State, optional=True), **_enum("to_state", vocab.State, optional=True)},
         ),
         "Street": Columnar(StreetModel.__table__, Street.from_row, {**_gid("Street"), **_raw("code", "name", "name_en")}),
         "Community": Columnar(CommunityModel.__table__, Community.from_row, {**_gid("Community"), **_raw("code", "name", "name_en")},

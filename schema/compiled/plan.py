@@ -32,7 +32,7 @@ from graphql import (
     SelectionSetNode,
 )
 
-from schema.relations import ToMany, ToOne, children_of, relation_of
+from schema.relations import ById, ToMany, ToOne, by_id_of, children_of, relation_of
 
 STRAWBERRY_FIELD = "strawberry-definition"  # where strawberry keeps its field on a GraphQLField
 
@@ -52,8 +52,9 @@ class FieldPlan:
     complete: Completion
     projection: Any = None  # a connection whose nodes, or a relation whose object, are all columns (projection.py)
     children: ToMany | None = None  # a child connection: first pages of a whole level in one statement
-    statement: Any = None  # (dialect, its statement), built on first use (run.py)
+    statement: Any = None  # (dialect, its statement), built on first use (run.py); by type too for by_id
     direct: Any = None  # (function, name of its info parameter or None): a plain resolver, called as is
+    by_id: ById | None = None  # a root field of one row by id, read by its projection for whom it allows (run.py)
 
 
 @dataclass(eq=False)
@@ -200,6 +201,10 @@ class Compiler:
             direct = _direct(sfield.base_resolver)
         complete = self.completion(field_def.type, nodes)
         projection = None
+        one = by_id_of(sfield.base_resolver.wrapped_func) if sfield.base_resolver is not None and not sfield.extensions else None
+        if one is not None and parent is self.schema.query_type and isinstance(complete, (Object, Abstract)) and not complete.nonnull:
+            # Its projection depends on the row's type (node(id:)): found when first run (run.py).
+            return FieldPlan(key, nodes, parent, field_def, attr, relation, complete, None, children, by_id=one)
         if relation is not None and isinstance(complete, Object):
             # The related object and its own relations, all columns: one joined statement.
             from schema.compiled.projection import projection_of

@@ -10,13 +10,19 @@ instead of whole rows, one API object per row, and one DataLoader batch per rela
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import ColumnElement, FromClause, Select, Table
 
 from schema.compiled.columnar import Columnar, spec
-from schema.compiled.plan import STRAWBERRY_FIELD, Leaf, NotCompilable, Object, ObjectPlan
+from schema.compiled.plan import (
+    STRAWBERRY_FIELD,
+    Leaf,
+    NotCompilable,
+    Object,
+    ObjectPlan,
+)
 
 
 class NullInNonNull(Exception):
@@ -31,6 +37,9 @@ class Projection:
     joined: FromClause
     build: Callable[[Sequence[Any]], dict[str, Any]]
     cursors: bool = True  # whether the query reads any cursor (edges' or pageInfo's); set by the plan
+    # Child connections of the object itself (`children=True`): not columns, so `build` leaves their
+    # keys at None, in their places, for the caller to fill in (run.py, by-id root fields).
+    rest: list[Any] = field(default_factory=list)
 
     def page(self, stmt: Select[Any], key: Sequence[ColumnElement[Any]]) -> Select[Any]:
         """`stmt` (the list's rows, filtered, ordered and limited) reading the projected columns,
@@ -38,22 +47,24 @@ class Projection:
         return stmt.with_only_columns(*self.columns, *key).select_from(self.joined)
 
 
-def projection_of(plan: ObjectPlan) -> Projection | None:
-    """The projection of a node plan, or None when some selected field is not a column."""
+def projection_of(plan: ObjectPlan, *, children: bool = False) -> Projection | None:
+    """The projection of a node plan, or None when some selected field is not a column (nor, with
+    `children`, a child connection of the object itself)."""
     root = spec(plan.type.name)
     if root is None:
         return None
     columns: list[ColumnElement[Any]] = []
     names: dict[str, Any] = {"_null": _null}
+    rest: list[Any] | None = [] if children else None
     try:
-        joined, expression = _project(plan, root, root.table, root.table, columns, names, 0)
+        joined, expression = _project(plan, root, root.table, root.table, columns, names, 0, rest)
     except NotCompilable:
         return None
     # The builder is generated Python — one dict display per object, each value read by its
     # position in the row — a third of the time of a closure per field.
     source = f"def build(row):\n    return {expression}\n"
     exec(compile(source, f"<projection of {plan.type.name}>", "exec"), names)  # noqa: S102 — our own code, from the schema
-    return Projection(root.table, root.from_row, columns, joined, names["build"])
+    return Projection(root.table, root.from_row, columns, joined, names["build"], rest=rest or [])
 
 
 def _null() -> Any:
@@ -61,7 +72,7 @@ def _null() -> Any:
 
 
 def _project(plan: ObjectPlan, columnar: Columnar, source: Any, joined: FromClause, columns: list,
-             names: dict[str, Any], depth: int) -> tuple[FromClause, str]:
+             names: dict[str, Any], depth: int, rest: list[Any] | None = None) -> tuple[FromClause, str]:
     """Adds `plan`'s columns (read from `source`, the table or its alias) to `columns`; returns
     the FROM clause grown by the relations' joins and a Python expression building the object's
     dict from `row` (helpers it calls go into `names`)."""
@@ -74,6 +85,10 @@ def _project(plan: ObjectPlan, columnar: Columnar, source: Any, joined: FromClau
             items.append(f"{key}: {plan.type.name!r}")
             continue
         field_name = fp.nodes[0].name.value
+        if rest is not None and depth == 0 and fp.children is not None:
+            items.append(f"{key}: None")
+            rest.append(fp)
+            continue
         if fp.nodes[0].arguments:
             raise NotCompilable("arguments")
         sfield = (fp.field_def.extensions or {}).get(STRAWBERRY_FIELD)

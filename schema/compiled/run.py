@@ -137,6 +137,8 @@ def resolve_column(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any] | A
         return _load_relation(fp, objects, run)
     if fp.children is not None:
         return _children(fp, objects, run)
+    if fp.by_id is not None:
+        return _by_id(fp, objects, run)
     if fp.projection is not None:
         return _projected(fp, objects, run)
     if fp.direct is not None:
@@ -158,7 +160,69 @@ def resolve_column(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any] | A
     return values
 
 
-async def _children(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any]:
+async def _by_id(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any]:
+    """A root field's one row by id (`request(id:)`, `node(id:)`), for a caller who sees every
+    row of its type: its selected columns and to-one relations in one statement, then its child
+    connections' first pages (a request's history) — where the resolver reads the whole row, then
+    each relation and connection on its own. Anyone else, a type without columns, or a child page
+    after a cursor goes through the resolver."""
+    info, args = run.info_and_args(fp)
+    one = fp.by_id
+    assert one is not None
+    type_name, pk = one.key(args)  # a malformed id raises: the full executor reports it
+    shape = _by_id_shape(fp, type_name, run.context.db.dialect) if one.whole(run.context, type_name) else None
+    if shape is None or any(_paged(run, c) for c in shape[0].rest):
+        values = [fp.field_def.resolve(o, info, **args) for o in objects]  # type: ignore[union-attr]
+        return await _await_values(values) if any(is_awaitable(v) for v in values) else values
+    projection, stmt = shape
+    async with run.context.db.read() as conn:
+        rows = await direct.rows(conn, stmt, {"id": pk})
+    if not rows:
+        return [None] * len(objects)
+    try:
+        data = projection.build(rows[0])
+    except NullInNonNull as exc:
+        raise Fallback("null in a non-null field: the full executor reports it") from exc
+    for child in projection.rest:
+        pages = await _children(child, objects, run, parents=[pk] * len(objects))
+        done = complete(child.complete, pages, run)
+        data[child.key] = (done if isinstance(done, list) else await done)[0]
+    return [Projected(data) for _ in objects]
+
+
+def _by_id_shape(fp: FieldPlan, type_name: str, dialect: str) -> tuple[Any, Any] | None:
+    """The projection of the field's selection on `type_name` and its statement, or None when
+    some selected field is not a column: found once per type and kept on the plan."""
+    if fp.statement is None:
+        fp.statement = {}
+    key = (type_name, dialect)
+    if key in fp.statement:
+        return fp.statement[key]
+    c = fp.complete
+    plan = None
+    if isinstance(c, Object):
+        plan = c.plan if c.plan.type.name == type_name else None
+    elif isinstance(c, Abstract):
+        try:
+            plan = c.plan_for(type_name)
+        except NotCompilable:
+            plan = None
+    from schema.compiled.projection import projection_of
+
+    projection = projection_of(plan, children=True) if plan is not None else None
+    shape = None
+    if projection is not None:
+        shape = (projection, select(*projection.columns).select_from(projection.joined).where(projection.table.c.id == bindparam("id")))
+    fp.statement[key] = shape
+    return shape
+
+
+def _paged(run: Run, fp: FieldPlan) -> bool:
+    args = run.info_and_args(fp)[1]
+    return args.get("after") is not None or args.get("last") is not None or args.get("before") is not None
+
+
+async def _children(fp: FieldPlan, objects: list[Any], run: Run, parents: list[int] | None = None) -> list[Any]:
     """First pages of a child connection (a street's communities) for every parent of the level:
     one statement numbering each parent's children (ROW_NUMBER/COUNT over the parent), the same
     pages, cursors and totals `paginate` gives one parent at a time. Other pages (after, last,
@@ -173,7 +237,8 @@ async def _children(fp: FieldPlan, objects: list[Any], run: Run) -> list[Any]:
     children = fp.children
     assert children is not None
     t = children.table
-    parents = [children.key(o) for o in objects]
+    if parents is None:
+        parents = [children.key(o) for o in objects]
     wanted = list(dict.fromkeys(parents))
     order_width = len(children.order)
     projection = fp.projection
@@ -349,11 +414,13 @@ async def _complete_abstract(c: Abstract, values: list[Any], run: Run) -> list[A
     for i, v in enumerate(values):
         if v is None:
             continue
+        if isinstance(v, Projected):  # completed already (a by-id root field's row)
+            continue
         definition = getattr(type(v), "__strawberry_definition__", None)
         if definition is None:
             raise Fallback("an object of no strawberry type")
         by_type.setdefault(definition.name, []).append(i)
-    out = list(values)
+    out = [v.data if isinstance(v, Projected) else v for v in values]
     try:
         plans = {name: c.plan_for(name) for name in by_type}
     except NotCompilable as exc:

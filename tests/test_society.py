@@ -492,4 +492,7 @@ async def test_nested_project_list_costs_no_statement_per_row(gql: Any, tokens: 
     assert len(small["serviceProjects"]["edges"]) == 2 and len(large["serviceProjects"]["edges"]) > 2
     # No per-row queries: 18 more projects would add ≥ 18 statements. A DataLoader batch can split
     # in two when its loads land in different event-loop ticks under load, hence one of allowance.
-    assert many.count <= few.count + 1, many.statements
+    # Reads only: an operation's one audit row (a personal field of an organisation other tests
+    # made, read on the longer page) is not a statement per row.
+    reads = [[s for s in c.statements if not s.lstrip().upper().startswith("INSERT INTO AUDIT_ENTRY")] for c in (few, many)]
+    assert len(reads[1]) <= len(reads[0]) + 1, reads[1]

@@ -25,7 +25,11 @@ import asyncpg
 from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlalchemy.sql import ClauseElement
 
+from db.base import UTCDateTime
+
 Processor = Callable[[Any], Any] | None
+
+TIMESTAMPTZ_OID = 1184
 
 # Shapes seen, by structural key: a few dozen in practice (the compiled queries' pages and the
 # account statement); bounded all the same, as a key can embed literals.
@@ -67,9 +71,26 @@ async def _shape(stmt: ClauseElement, bound: Sequence[Any], dialect: Any, driver
     if len(described) != len(columns):
         return None
     results = tuple((i, p) for i, (entry, attribute) in enumerate(zip(columns, described))
-                    if (p := entry.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)) is not None)
+                    if not _utc_already(entry.type, attribute.type.oid)
+                    and (p := entry.type.dialect_impl(dialect).result_processor(dialect, attribute.type.oid)) is not None)
     named = namedtuple("Row", [entry.keyname for entry in columns], rename=True)  # type: ignore[misc]
     return _Shape(sql, tuple(sources), tuple(binds), results, named)
+
+
+def _utc_already(type_: Any, oid: int) -> bool:
+    """A UTCDateTime read from a timestamptz: asyncpg's binary codec already gives an aware
+    datetime in `timezone.utc` (what the processor would make of it), so the rows need no copy
+    and no per-value call — a page of 50 requests spent a fifth of its reading there."""
+    return isinstance(type_, UTCDateTime) and oid == TIMESTAMPTZ_OID
+
+
+def _driver(conn: AsyncConnection) -> Any:
+    """The asyncpg connection under `conn`, without the greenlet hop of get_raw_connection()
+    while the connection is checked out and valid (None: ask SQLAlchemy)."""
+    sync = conn.sync_connection
+    if sync is None or sync.closed or sync.invalidated:
+        return None
+    return sync.connection.driver_connection
 
 
 async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, Any] | None = None, *,
@@ -82,7 +103,7 @@ async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, 
     key = stmt._generate_cache_key()  # memoized on the statement; what SQLAlchemy's own cache uses
     if key is None:
         return (await conn.execute(stmt, params)).all()
-    driver = (await conn.get_raw_connection()).driver_connection
+    driver = _driver(conn) or (await conn.get_raw_connection()).driver_connection
     try:
         shape = _shapes.get(key.key, _UNSEEN)
         if shape is _UNSEEN:

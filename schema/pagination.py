@@ -21,7 +21,7 @@ from db import direct
 from db.engine import Database
 from resolvers.errors import BadUserInput
 from schema.ids import _URLSAFE
-from schema.projected import Projected, projection_for
+from schema.projected import projection_for
 
 T = TypeVar("T")
 
@@ -140,14 +140,11 @@ async def paginate(
         rows.reverse()
 
     if projection is not None:
-        at, width, build = len(projection.columns), len(key), projection.build
-        if projection.cursors:
-            edges = [Edge(cursor=_encode(r[at:at + width]), node=Projected(build(r))) for r in rows]
-        else:  # the query reads no cursor: don't make fifty
-            edges = [Edge(cursor="", node=Projected(build(r))) for r in rows]
+        edges, start, end = projection.edges(rows, len(projection.columns), len(key))
     else:
         names = [c.key for c in key]
         edges = [Edge(cursor=_encode([getattr(r, n) for n in names]), node=to_node(r)) for r in rows]
+        start, end = (edges[0].cursor, edges[-1].cursor) if edges else (None, None)
 
     async def count() -> int:
         async with db.read() as conn:
@@ -160,8 +157,8 @@ async def paginate(
         page_info=PageInfo(
             has_next_page=has_more if not backwards else before is not None,
             has_previous_page=has_more if backwards else after is not None,
-            start_cursor=edges[0].cursor if edges else None,
-            end_cursor=edges[-1].cursor if edges else None,
+            start_cursor=start,
+            end_cursor=end,
         ),
         _count=count,
     )

@@ -44,6 +44,11 @@ FILTERED = """query Filtered($f: RequestFilter, $n: Int, $after: String) {
   older: requests(first: 2, last: null) { edges { node { id } } }
 }
 fragment C on Community { id name nameEn street { id name } }"""
+# Edges built as dicts (projection.py's edge builder): typename and aliases; two `edges`, or an
+# edge field that is neither node nor cursor, keep the edges as objects.
+EDGES = """{ a: requests(first: 4) { edges { __typename c: cursor n: node { id title } k: cursor } }
+  b: requests(first: 2) { edges { node { id } } e2: edges { cursor } }
+  c: streets(first: 2) { edges { node { name communities(first: 2) { edges { __typename cursor node { name } } } } } } }"""
 QUEUE = "query Q { myQueue(first: 20) { totalCount edges { node { id title state assignments { unitName status round } } } } }"
 ONE = ("query One($id: ID!) { request(id: $id) { ...ReqFields history(first: 50) { edges { node { seq kind at note actorLabel } } } } } "
        + REQUEST_FIELDS)
@@ -123,6 +128,7 @@ async def test_the_compiled_executor_gives_the_same_bytes_for_every_role(app: An
     cursor = page["requests"]["pageInfo"]["endCursor"]
     cases: list[tuple[str, dict | None]] = [
         (WALL, None),
+        (EDGES, None),
         (WALL_CONSOLE, {"first": 30}),
         (FILTERED, {"f": {"open": True}, "n": 7}),
         (FILTERED, {"f": {"communityId": ids["community"], "states": ["CLOSED", "RESOLVED"]}, "n": 5, "after": cursor}),

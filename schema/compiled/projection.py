@@ -13,16 +13,24 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from graphql import GraphQLBoolean, GraphQLID, GraphQLString
 from sqlalchemy import ColumnElement, FromClause, Select, Table
 
 from schema.compiled.columnar import Columnar, spec
 from schema.compiled.plan import (
     STRAWBERRY_FIELD,
     Leaf,
+    ListOf,
     NotCompilable,
     Object,
     ObjectPlan,
 )
+from schema.pagination import Edge, _encode
+from schema.projected import Projected
+
+# Serializers that give a value of this Python type back as it is: the builder tests the type
+# inline and calls them only for anything else (a call per field and row saved).
+_PLAIN = {GraphQLString.serialize: "str", GraphQLID.serialize: "str", GraphQLBoolean.serialize: "bool"}
 
 
 class NullInNonNull(Exception):
@@ -40,6 +48,21 @@ class Projection:
     # Child connections of the object itself (`children=True`): not columns, so `build` leaves their
     # keys at None, in their places, for the caller to fill in (run.py, by-id root fields).
     rest: list[Any] = field(default_factory=list)
+    # The edge's response dict from its cursor and its node's (`edges { cursor node }`), when the
+    # edges select nothing else: the page's edges are then completed as they are built.
+    edge: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+
+    def edges(self, rows: Sequence[Any], at: int, width: int) -> tuple[list[Any], str | None, str | None]:
+        """A page's edges from its rows (the key's values at `at`, `width` of them, for the
+        cursors) and its first and last cursors."""
+        build, edge = self.build, self.edge
+        # The query reads no cursor: don't make fifty.
+        cursors = [_encode(r[at:at + width]) for r in rows] if self.cursors else [""] * len(rows)
+        if edge is not None:
+            edges: list[Any] = [Projected(edge(c, build(r))) for c, r in zip(cursors, rows)]
+        else:
+            edges = [Edge(cursor=c, node=Projected(build(r))) for c, r in zip(cursors, rows)]
+        return edges, (cursors[0] if rows else None), (cursors[-1] if rows else None)
 
     def page(self, stmt: Select[Any], key: Sequence[ColumnElement[Any]]) -> Select[Any]:
         """`stmt` (the list's rows, filtered, ordered and limited) reading the projected columns,
@@ -65,6 +88,27 @@ def projection_of(plan: ObjectPlan, *, children: bool = False) -> Projection | N
     source = f"def build(row):\n    return {expression}\n"
     exec(compile(source, f"<projection of {plan.type.name}>", "exec"), names)  # noqa: S102 — our own code, from the schema
     return Projection(root.table, root.from_row, columns, joined, names["build"], rest=rest or [])
+
+
+def edge_builder(connection: ObjectPlan) -> Callable[[str, dict[str, Any]], dict[str, Any]] | None:
+    """The builder of a connection's edge dicts, when its one `edges` field selects only `node`,
+    `cursor` and `__typename` (None otherwise: the edges are completed as objects)."""
+    edges = [fp for fp in connection.fields if fp.field_def is not None and fp.nodes[0].name.value == "edges"]
+    if len(edges) != 1 or not isinstance(edges[0].complete, ListOf) or not isinstance(edges[0].complete.item, Object):
+        return None
+    plan = edges[0].complete.item.plan
+    items: list[str] = []
+    for fp in plan.fields:
+        name = "__typename" if fp.field_def is None else fp.nodes[0].name.value
+        if name == "__typename":
+            items.append(f"{fp.key!r}: {plan.type.name!r}")
+        elif name in ("node", "cursor") and not fp.nodes[0].arguments:
+            items.append(f"{fp.key!r}: {name}")
+        else:
+            return None
+    names: dict[str, Any] = {}
+    exec(compile(f"def edge(cursor, node):\n    return {{{', '.join(items)}}}\n", f"<edge of {plan.type.name}>", "exec"), names)  # noqa: S102
+    return names["edge"]
 
 
 def _null() -> Any:
@@ -108,10 +152,12 @@ def _project(plan: ObjectPlan, columnar: Columnar, source: Any, joined: FromClau
                 raw = f"v{n}({raw})"
             elif len(col.columns) != 1:
                 raise NotCompilable("several columns and no function")
+            plain = _PLAIN.get(fp.complete.serialize)
+            serialized = f"s{n}(x)" if plain is None else f"(x if type(x) is {plain} else s{n}(x))"
             if fp.complete.nonnull:
-                items.append(f"{key}: s{n}(x) if (x := {raw}) is not None else _null()")
+                items.append(f"{key}: {serialized} if (x := {raw}) is not None else _null()")
             else:
-                items.append(f"{key}: None if (x := {raw}) is None else s{n}(x)")
+                items.append(f"{key}: None if (x := {raw}) is None else {serialized}")
             continue
         relation = columnar.relations.get(field_name)
         if relation is not None and isinstance(fp.complete, Object):

@@ -258,16 +258,14 @@ async def _children(fp: FieldPlan, objects: list[Any], run: Run, parents: list[i
         total = rows[0][total_at] if rows else 0
         shown = rows[:size] if size > 0 else []
         has_more = size > 0 and len(rows) > size
-        if projection is not None and not projection.cursors:  # the query reads no cursor: don't make them
-            edges = [Edge(cursor="", node=Projected(projection.build(r))) for r in shown]
-        elif projection is not None:
-            edges = [Edge(cursor=_encode(r[at:at + width]), node=Projected(projection.build(r))) for r in shown]
+        if projection is not None:
+            edges, start, end = projection.edges(shown, at, width)
         else:
             edges = [Edge(cursor=_encode(r[at:at + width]), node=from_row(r)) for r in shown]
+            start, end = (edges[0].cursor, edges[-1].cursor) if edges else (None, None)
         pages[key] = Connection(
             edges=edges,
-            page_info=PageInfo(has_next_page=has_more, has_previous_page=False,
-                               start_cursor=edges[0].cursor if edges else None, end_cursor=edges[-1].cursor if edges else None),
+            page_info=PageInfo(has_next_page=has_more, has_previous_page=False, start_cursor=start, end_cursor=end),
             _count=_constant(total),
         )
     return [pages[p] for p in parents]

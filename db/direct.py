@@ -93,15 +93,30 @@ def _driver(conn: AsyncConnection) -> Any:
     return sync.connection.driver_connection
 
 
+def runs_direct(stmt: ClauseElement) -> bool:
+    """Whether `stmt`'s shape is known and runs on asyncpg itself (so `rows` may be given
+    `values` for it)."""
+    key = stmt._generate_cache_key()
+    return key is not None and _shapes.get(key.key, None) is not None
+
+
 async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, Any] | None = None, *,
-               named: bool = False) -> Sequence[Any]:
+               named: bool = False, values: Sequence[Any] | None = None) -> Sequence[Any]:
     """The statement's rows; read them by position, or also by attribute (`named`: as a
-    SQLAlchemy Row's columns — not its `_mapping`)."""
+    SQLAlchemy Row's columns — not its `_mapping`).
+
+    `values`: run `stmt`'s shape with these values in place of its own, one for each of its cache
+    key's bound parameters, in their order — for a statement kept as a template (pagination.py);
+    only where `runs_direct(stmt)`."""
     dialect = conn.dialect
     if dialect.driver != "asyncpg":
+        if values is not None:
+            raise ValueError("values for a statement that does not run direct")
         return (await conn.execute(stmt, params)).all()
     key = stmt._generate_cache_key()  # memoized on the statement; what SQLAlchemy's own cache uses
     if key is None:
+        if values is not None:
+            raise ValueError("values for a statement that does not run direct")
         return (await conn.execute(stmt, params)).all()
     driver = _driver(conn) or (await conn.get_raw_connection()).driver_connection
     try:
@@ -112,11 +127,18 @@ async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, 
                 _shapes.clear()
             _shapes[key.key] = shape
         if shape is None:
+            if values is not None:
+                raise ValueError("values for a statement that does not run direct")
             return (await conn.execute(stmt, params)).all()
         bound = key.bindparams
         args = []
         for (name, at), process in zip(shape.sources, shape.binds):
-            value = params[name] if params is not None and name in params else bound[at].effective_value  # type: ignore[index]
+            if params is not None and name in params:
+                value = params[name]
+            elif values is not None:
+                value = values[at]  # type: ignore[index]
+            else:
+                value = bound[at].effective_value  # type: ignore[index]
             args.append(value if process is None else process(value))
         sync = conn.sync_connection
         assert sync is not None

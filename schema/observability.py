@@ -17,9 +17,9 @@
 
 from __future__ import annotations
 
+import os
 import re
 import time
-import uuid
 from contextvars import ContextVar
 from typing import Any
 
@@ -39,7 +39,7 @@ def current_request_id() -> str | None:
 
 
 def new_request_id() -> str:
-    return uuid.uuid4().hex
+    return os.urandom(16).hex()  # what uuid4().hex carries, less its fixed bits, without building a UUID
 
 
 def accepted_request_id(value: str | None) -> str | None:

@@ -25,6 +25,14 @@ from schema.projected import projection_for
 
 T = TypeVar("T")
 
+# Page statements of projected lists, kept by the shape of the list's statement (SQLAlchemy's cache
+# key, which fixes the place of each of its values) and of the page (cursors, direction, columns):
+# building a page and its cache key again for every call cost the wall a tenth of its time. A
+# kept page runs with the list's values, the cursors' and the limit, in its key's order.
+TEMPLATES_MAX = 256
+_templates: dict[Any, Any] = {}
+_orders: dict[Any, list[Any]] = {}
+
 DEFAULT_PAGE = 20
 MAX_PAGE = 100
 
@@ -70,6 +78,44 @@ def _decode(cursor: str, width: int) -> list[Any]:
         raise BadUserInput("无效的分页游标", f"Malformed cursor: {cursor[:40]}") from None
 
 
+def _page(stmt: Select[Any], key: Sequence[ColumnElement[Any]], after: list[Any], before: list[Any], descending: bool,
+          reverse_scan: bool, size: int, projection: Any) -> Select[Any]:
+    """The page's statement: `stmt` after and before the cursors' values, in the scan's order, one
+    row more than the page."""
+    key_expr = tuple_(*key) if len(key) > 1 else key[0]
+
+    def bound(values: list[Any]) -> Any:
+        return tuple_(*values) if len(key) > 1 else values[0]
+
+    page = stmt
+    # "Forward" means the list's own order; `descending` flips what "greater" means.
+    if after:
+        page = page.where(key_expr < bound(after) if descending else key_expr > bound(after))
+    if before:
+        page = page.where(key_expr > bound(before) if descending else key_expr < bound(before))
+    order = _orders.get((tuple(key), reverse_scan))
+    if order is None:
+        order = _orders[(tuple(key), reverse_scan)] = [(c.desc() if reverse_scan else c.asc()) for c in key]
+    page = page.order_by(*order).limit(size + 1)
+    return projection.page(page, key) if projection is not None else page
+
+
+def _keep_template(shape: Any, base: Any, page: Select[Any], own: list[Any]) -> None:
+    """Keep `page` for the lists of `shape` if its values are the list's, then `own` (the
+    cursors' and the limit), in that order, and it ran direct — checked, not assumed."""
+    key = page._generate_cache_key()
+    if key is None or not direct.runs_direct(page):
+        return
+    n = len(base.bindparams)
+    if len(key.bindparams) != n + len(own) or any(a is not b for a, b in zip(key.bindparams, base.bindparams)):
+        return
+    if [b.effective_value for b in key.bindparams[n:]] != own:
+        return
+    if len(_templates) >= TEMPLATES_MAX:
+        _templates.clear()
+    _templates[shape] = page
+
+
 def check_page_args(first: int | None, last: int | None, max_page: int = MAX_PAGE) -> None:
     if first is not None and last is not None:
         raise BadUserInput("first 与 last 不能同时使用", "Use either first or last, not both")
@@ -108,32 +154,30 @@ async def paginate(
     check_page_args(first, last, max_page)
     backwards = last is not None
     size = last if backwards else (first if first is not None else DEFAULT_PAGE)
-    key_expr = tuple_(*key) if len(key) > 1 else key[0]
-
-    def bound(cursor: str) -> Any:
-        values = _decode(cursor, len(key))
-        return tuple_(*values) if len(key) > 1 else values[0]
-
-    page = stmt
-    # "Forward" means the list's own order; `descending` flips what "greater" means.
-    if after is not None:
-        page = page.where(key_expr < bound(after) if descending else key_expr > bound(after))
-    if before is not None:
-        page = page.where(key_expr > bound(before) if descending else key_expr < bound(before))
+    after_values = _decode(after, len(key)) if after is not None else []
+    before_values = _decode(before, len(key)) if before is not None else []
     reverse_scan = backwards != descending
-    page = page.order_by(*[(c.desc() if reverse_scan else c.asc()) for c in key]).limit(size + 1)
-
     # A compiled query may have asked for only some columns of each node (schema/compiled/).
     projection = projection_for(key, to_node)
-    if projection is not None:
-        page = projection.page(page, key)
-    async with db.read() as conn:
-        if size <= 0:
-            rows: list[Any] = []
-        elif projection is not None:  # read by position: straight on the driver where it can
-            rows = list(await direct.rows(conn, page))
-        else:
-            rows = list((await conn.execute(page)).all())
+
+    rows: list[Any] = []
+    if size > 0:
+        template = shape = values = None
+        if projection is not None and db.read_engine.dialect.driver == "asyncpg":
+            base = stmt._generate_cache_key()
+            if base is not None:
+                shape = (base.key, tuple(key), descending, reverse_scan, after is not None, before is not None, projection)
+                template = _templates.get(shape)
+                if template is not None and direct.runs_direct(template):
+                    values = [b.effective_value for b in base.bindparams] + after_values + before_values + [size + 1]
+        page = template if values is not None else _page(stmt, key, after_values, before_values, descending, reverse_scan, size, projection)
+        async with db.read() as conn:
+            if projection is not None:  # read by position: straight on the driver where it can
+                rows = list(await direct.rows(conn, page, values=values))
+            else:
+                rows = list((await conn.execute(page)).all())
+        if shape is not None and values is None:
+            _keep_template(shape, base, page, after_values + before_values + [size + 1])
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:

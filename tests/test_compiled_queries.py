@@ -17,8 +17,8 @@ import pytest_asyncio
 from sqlalchemy import func, select
 
 from db.models import AuditEntry
-from schema import metrics
-from tests.conftest import GQL
+from schema import metrics, pagination
+from tests.conftest import BACKEND, GQL
 from tests.loop_helpers import Loop
 
 def _console_fragment() -> str:
@@ -161,6 +161,41 @@ async def test_the_compiled_executor_gives_the_same_bytes_for_every_role(app: An
         compiled_runs += ran
     # Other roles are refused some fields (the full executor answers those); most still ran compiled.
     assert compiled_runs >= 6
+
+
+PAGES = ("query P($c: ID, $n: Int, $after: String) { requests(filter: {communityId: $c}, first: $n, after: $after) { "
+         "pageInfo { hasNextPage endCursor } edges { cursor node { id title createdAt community { id } } } } }")
+
+
+async def test_a_kept_page_statement_reads_each_calls_own_rows(app: Any, http: httpx.AsyncClient, tokens: dict[str, str],
+                                                               ids: dict[str, str]) -> None:
+    """On PostgreSQL the pages of one shape share one kept statement (pagination.py) and run
+    with each call's values: every call must still read its own filter's, cursor's and size's
+    rows, exactly as the full executor does."""
+    token = tokens["dispatcher"]
+    gql = GQL(http)
+    gql.token = token
+    others = await gql.ok("{ communities(first: 3) { edges { node { id } } } }")
+    communities = [ids["community"], *[e["node"]["id"] for e in others["communities"]["edges"] if e["node"]["id"] != ids["community"]][:1]]
+    before = set(pagination._templates)
+    kept, app.state.responses = app.state.responses, None  # run every call, not a kept answer
+    try:
+        for community in communities:
+            for size in (2, 3):
+                cursor = None
+                for _ in range(3):  # the first page, then two after a cursor: each shape runs kept at least once
+                    full, fast, ran, _ = await both(app, http, token, PAGES, {"c": community, "n": size, "after": cursor})
+                    assert fast.content == full.content and ran == 1, (community, size, cursor)
+                    page = fast.json()["data"]["requests"]
+                    assert len(page["edges"]) <= size
+                    assert all(e["node"]["community"]["id"] == community for e in page["edges"])
+                    cursor = page["pageInfo"]["endCursor"]
+                    if cursor is None:
+                        break
+    finally:
+        app.state.responses = kept
+    if BACKEND == "postgres":
+        assert set(pagination._templates) - before, "no page statement was kept"
 
 
 async def test_one_request_for_the_center_is_one_statement_and_its_history(app: Any, http: httpx.AsyncClient, tokens: dict[str, str],

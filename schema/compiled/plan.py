@@ -109,6 +109,9 @@ class CompiledQuery:
     operation: OperationDefinitionNode
     fragments: dict[str, FragmentDefinitionNode]
     root: ObjectPlan
+    # Its cost (schema/cost.py) by the variables' integer values, the only ones a cost reads
+    # (page sizes): priced once, not walked again on every run.
+    costs: dict[tuple[Any, ...], int] = field(default_factory=dict)
 
 
 class Compiler:

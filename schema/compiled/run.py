@@ -120,6 +120,9 @@ async def _settle(items: list[Any]) -> None:
 
 async def _all(awaitables: Any) -> list[Any]:
     """Every result, once all have finished: a failure must not leave siblings running unwatched."""
+    awaitables = list(awaitables)
+    if len(awaitables) == 1:  # nothing to run beside it: no task to make
+        return [await awaitables[0]]
     results = await asyncio.gather(*awaitables, return_exceptions=True)
     for result in results:
         if isinstance(result, BaseException):

@@ -9,6 +9,7 @@ resolver that computes, loads or checks something) simply keeps its document on 
 
 from __future__ import annotations
 
+from binascii import b2a_base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,13 +27,16 @@ from db.models import Street as StreetModel
 from db.models import Subcategory as SubcategoryModel
 from resolvers.requests import vocab
 from resolvers.requests.common import STATE_ZH
-from schema.ids import to_global_id
+from schema.ids import _URLSAFE, to_global_id
 
 
 @dataclass(frozen=True)
 class Col:
     columns: tuple[str, ...]
     value: Callable[..., Any] | None = None  # None: the one column's value as it is
+    # The stored values `value` is made for (an enum's, a label table's keys): the builder then
+    # looks each one's response value up in a table made once (projection.py).
+    domain: tuple[Any, ...] = ()
 
 
 @dataclass
@@ -44,7 +48,14 @@ class Columnar:
 
 
 def _gid(type_name: str) -> dict[str, Col]:
-    return {"id": Col(("id",), lambda pk: to_global_id(type_name, pk))}
+    prefix = f"{type_name}:".encode()
+
+    def gid(pk: int) -> str:  # to_global_id for an integer key, on bytes throughout
+        if type(pk) is not int:
+            return to_global_id(type_name, pk)
+        return b2a_base64(prefix + b"%d" % pk, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
+
+    return {"id": Col(("id",), gid)}
 
 
 def _raw(*names: str) -> dict[str, Col]:
@@ -54,8 +65,8 @@ def _raw(*names: str) -> dict[str, Col]:
 def _enum(column: str, enum: Any, *, optional: bool) -> dict[str, Col]:
     members = {e.value: e for e in enum}
     if optional:  # from_row: `X(value) if value else None`
-        return {to_camel_case(column): Col((column,), lambda v: members[v] if v else None)}
-    return {to_camel_case(column): Col((column,), members.__getitem__)}
+        return {to_camel_case(column): Col((column,), lambda v: members[v] if v else None, tuple(members))}
+    return {to_camel_case(column): Col((column,), members.__getitem__, tuple(members))}
 
 
 def _specs() -> dict[str, Columnar]:
@@ -72,7 +83,7 @@ def _specs() -> dict[str, Columnar]:
                     "assignee_phone", "work_plan", "progress_interval_days", "escalation_note", "resolution",
                     "first_response_at", "resolved_at", "closed_at", "rating_comment", "rated_at"),
              **_enum("channel", vocab.Channel, optional=False), **_enum("state", vocab.State, optional=False),
-             "stateLabel": Col(("state",), STATE_ZH.__getitem__),
+             "stateLabel": Col(("state",), STATE_ZH.__getitem__, tuple(STATE_ZH)),
              **_enum("scope", vocab.Scope, optional=True), **_enum("tier", vocab.Tier, optional=True),
              **_enum("private_kind", vocab.PrivateKind, optional=True), **_enum("due_kind", vocab.DueKind, optional=True)},
             {"building": ("building_id", "Building"), "grid": ("grid_id", "Grid"), "community": ("community_id", "Community"),

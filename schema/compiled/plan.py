@@ -223,7 +223,7 @@ class Compiler:
                     from schema.compiled.projection import edge_builder
 
                     projection.cursors = _reads_cursors(complete.plan)
-                    projection.edge = edge_builder(complete.plan)
+                    projection.edge = edge_builder(complete.plan, projection)
         return FieldPlan(key, nodes, parent, field_def, attr, relation, complete, projection, children, direct=direct)
 
     def completion(self, type_: Any, nodes: list[FieldNode], nonnull: bool = False) -> Completion:

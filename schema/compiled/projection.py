@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from operator import methodcaller
 from typing import Any
 
 from graphql import GraphQLBoolean, GraphQLID, GraphQLString
@@ -33,6 +34,11 @@ from schema.projected import Projected
 _PLAIN = {GraphQLString.serialize: "str", GraphQLID.serialize: "str", GraphQLBoolean.serialize: "bool"}
 
 
+def _is_isoformat(serialize: Any) -> bool:
+    """strawberry's DateTime (and Date, Time) serializer: `methodcaller("isoformat")`."""
+    return isinstance(serialize, methodcaller) and repr(serialize) == "operator.methodcaller('isoformat')"
+
+
 class NullInNonNull(Exception):
     """A null where the schema forbids one: the full executor reports it."""
 
@@ -48,18 +54,22 @@ class Projection:
     # Child connections of the object itself (`children=True`): not columns, so `build` leaves their
     # keys at None, in their places, for the caller to fill in (run.py, by-id root fields).
     rest: list[Any] = field(default_factory=list)
-    # The edge's response dict from its cursor and its node's (`edges { cursor node }`), when the
-    # edges select nothing else: the page's edges are then completed as they are built.
-    edge: Callable[[str, dict[str, Any]], dict[str, Any]] | None = None
+    # The edge's response dict, node and all, from its cursor and row (`edges { cursor node }`),
+    # when the edges select nothing else: the page's edges are then completed as they are built.
+    edge: Callable[[str, Sequence[Any]], dict[str, Any]] | None = None
+    # build's body and the helpers it calls, for the edge builder to inline.
+    expression: str = ""
+    names: dict[str, Any] = field(default_factory=dict)
 
-    def edges(self, rows: Sequence[Any], at: int, width: int) -> tuple[list[Any], str | None, str | None]:
+    def edges(self, rows: Sequence[Any], at: int, width: int) -> tuple[Any, str | None, str | None]:
         """A page's edges from its rows (the key's values at `at`, `width` of them, for the
-        cursors) and its first and last cursors."""
+        cursors) and its first and last cursors. Built by `edge`, they are the edges list's
+        response already (Projected)."""
         build, edge = self.build, self.edge
         # The query reads no cursor: don't make fifty.
         cursors = [_encode(r[at:at + width]) for r in rows] if self.cursors else [""] * len(rows)
         if edge is not None:
-            edges: list[Any] = [Projected(edge(c, build(r))) for c, r in zip(cursors, rows)]
+            edges: Any = Projected([edge(c, r) for c, r in zip(cursors, rows)])
         else:
             edges = [Edge(cursor=c, node=Projected(build(r))) for c, r in zip(cursors, rows)]
         return edges, (cursors[0] if rows else None), (cursors[-1] if rows else None)
@@ -87,12 +97,13 @@ def projection_of(plan: ObjectPlan, *, children: bool = False) -> Projection | N
     # position in the row — a third of the time of a closure per field.
     source = f"def build(row):\n    return {expression}\n"
     exec(compile(source, f"<projection of {plan.type.name}>", "exec"), names)  # noqa: S102 — our own code, from the schema
-    return Projection(root.table, root.from_row, columns, joined, names["build"], rest=rest or [])
+    return Projection(root.table, root.from_row, columns, joined, names["build"], rest=rest or [], expression=expression, names=names)
 
 
-def edge_builder(connection: ObjectPlan) -> Callable[[str, dict[str, Any]], dict[str, Any]] | None:
-    """The builder of a connection's edge dicts, when its one `edges` field selects only `node`,
-    `cursor` and `__typename` (None otherwise: the edges are completed as objects)."""
+def edge_builder(connection: ObjectPlan, projection: Projection) -> Callable[[str, Sequence[Any]], dict[str, Any]] | None:
+    """The builder of a connection's edge dicts from a cursor and a row, the node's built inline,
+    when its one `edges` field selects only `node`, `cursor` and `__typename` (None otherwise:
+    the edges are completed as objects)."""
     edges = [fp for fp in connection.fields if fp.field_def is not None and fp.nodes[0].name.value == "edges"]
     if len(edges) != 1 or not isinstance(edges[0].complete, ListOf) or not isinstance(edges[0].complete.item, Object):
         return None
@@ -102,13 +113,30 @@ def edge_builder(connection: ObjectPlan) -> Callable[[str, dict[str, Any]], dict
         name = "__typename" if fp.field_def is None else fp.nodes[0].name.value
         if name == "__typename":
             items.append(f"{fp.key!r}: {plan.type.name!r}")
-        elif name in ("node", "cursor") and not fp.nodes[0].arguments:
-            items.append(f"{fp.key!r}: {name}")
+        elif name == "node" and not fp.nodes[0].arguments:
+            items.append(f"{fp.key!r}: {projection.expression}")
+        elif name == "cursor":
+            items.append(f"{fp.key!r}: cursor")
         else:
             return None
-    names: dict[str, Any] = {}
-    exec(compile(f"def edge(cursor, node):\n    return {{{', '.join(items)}}}\n", f"<edge of {plan.type.name}>", "exec"), names)  # noqa: S102
+    names = dict(projection.names)
+    exec(compile(f"def edge(cursor, row):\n    return {{{', '.join(items)}}}\n", f"<edge of {plan.type.name}>", "exec"), names)  # noqa: S102
     return names["edge"]
+
+
+def _table(col: Any, serialize: Any) -> dict[Any, Any]:
+    """The response value of each stored value of `col`'s domain that has a true one (enums'
+    names, labels): what `serialize(col.value(v))` gives, looked up instead of computed."""
+    table = {}
+    for stored in col.domain:
+        try:
+            value = col.value(stored)
+            answer = None if value is None else serialize(value)
+        except Exception:  # noqa: BLE001, S112 — left to the long way, which reports it
+            continue
+        if answer:
+            table[stored] = answer
+    return table
 
 
 def _null() -> Any:
@@ -152,12 +180,23 @@ def _project(plan: ObjectPlan, columnar: Columnar, source: Any, joined: FromClau
                 raw = f"v{n}({raw})"
             elif len(col.columns) != 1:
                 raise NotCompilable("several columns and no function")
-            plain = _PLAIN.get(fp.complete.serialize)
-            serialized = f"s{n}(x)" if plain is None else f"(x if type(x) is {plain} else s{n}(x))"
-            if fp.complete.nonnull:
-                items.append(f"{key}: {serialized} if (x := {raw}) is not None else _null()")
+            serialize = fp.complete.serialize
+            plain = _PLAIN.get(serialize)
+            if plain is not None:
+                serialized = f"(x if type(x) is {plain} else s{n}(x))"
+            elif _is_isoformat(serialize):
+                serialized = "x.isoformat()"
             else:
-                items.append(f"{key}: None if (x := {raw}) is None else {serialized}")
+                serialized = f"s{n}(x)"
+            if fp.complete.nonnull:
+                value = f"({serialized} if (x := {raw}) is not None else _null())"
+            else:
+                value = f"(None if (x := {raw}) is None else {serialized})"
+            table = _table(col, serialize) if len(col.columns) == 1 else {}
+            if table:  # each stored value's answer, made once; anything else the long way
+                names[f"t{n}"] = table
+                value = f"(t{n}.get(row[{offset}]) or {value})"
+            items.append(f"{key}: {value}")
             continue
         relation = columnar.relations.get(field_name)
         if relation is not None and isinstance(fp.complete, Object):

@@ -386,6 +386,8 @@ async def _complete_objects(plan: ObjectPlan, values: list[Any], run: Run) -> li
 
 
 def _complete_lists(item: Completion, values: list[Any], run: Run) -> list[Any] | Awaitable[list[Any]]:
+    if all(v is None or isinstance(v, Projected) for v in values):  # lists built complete (a page's edges)
+        return [None if v is None else v.data for v in values]
     lists = [None if v is None else (v if isinstance(v, list) else list(v)) for v in values]
     flat = [x for lst in lists if lst is not None for x in lst]
     done = complete(item, flat, run)

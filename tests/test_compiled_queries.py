@@ -8,10 +8,12 @@ import base64
 import contextlib
 import re
 from collections.abc import Iterator
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import httpx
+import orjson
 import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
@@ -161,6 +163,14 @@ async def test_the_compiled_executor_gives_the_same_bytes_for_every_role(app: An
         compiled_runs += ran
     # Other roles are refused some fields (the full executor answers those); most still ran compiled.
     assert compiled_runs >= 6
+
+
+def test_orjson_writes_a_utc_datetime_as_isoformat_does() -> None:
+    """Projected pages leave UTC datetimes to the answer's orjson.dumps (projection.py) instead
+    of calling DateTime's serializer, isoformat(), on each: the bytes must be the same."""
+    for value in (datetime(2026, 11, 27, 2, 41, 53, 163365, tzinfo=timezone.utc), datetime(2026, 1, 2, 3, 4, 5, tzinfo=timezone.utc),
+                  datetime(2025, 12, 31, 23, 59, 59, 100000, tzinfo=timezone.utc), datetime(1999, 1, 1, 0, 0, 0, 1, tzinfo=timezone.utc)):
+        assert orjson.dumps(value) == orjson.dumps(value.isoformat()), value
 
 
 PAGES = ("query P($c: ID, $n: Int, $after: String) { requests(filter: {communityId: $c}, first: $n, after: $after) { "

@@ -124,22 +124,26 @@ class ReadLease:
     def free(self) -> bool:
         return not self.busy and not self.closed
 
-    @asynccontextmanager
-    async def use(self) -> AsyncIterator[AsyncConnection]:
+    def use(self) -> _LeaseUse:
+        return _LeaseUse(self)
+
+    async def _enter(self) -> AsyncConnection:
         self.busy = True
         try:
             if self.conn is None:
                 self.conn = self.engine.connect()  # kept first, so that a failed start is closed too
                 await self.conn.start()
-            yield self.conn
         except BaseException:
-            # After a failed statement (or a cancelled one) the connection goes back to the pool
-            # rather than on to the next statement: it may have been invalidated or left mid-reply.
             self.busy = False
             await self.close()
             raise
+        return self.conn
+
+    async def _exit(self, failed: bool) -> None:
         self.busy = False
-        if self.closed or self._pool_pressed():
+        # After a failed statement (or a cancelled one) the connection goes back to the pool
+        # rather than on to the next statement: it may have been invalidated or left mid-reply.
+        if failed or self.closed or self._pool_pressed():
             await self.close()
 
     def _pool_pressed(self) -> bool:
@@ -157,6 +161,47 @@ class ReadLease:
         conn, self.conn = self.conn, None
         if conn is not None:
             await conn.close()
+
+
+class _LeaseUse:
+    """`async with lease.use()`: a class, not a generator — every statement of an HTTP operation
+    enters one, and @asynccontextmanager's generator costs several times as much."""
+
+    __slots__ = ("lease",)
+
+    def __init__(self, lease: ReadLease) -> None:
+        self.lease = lease
+
+    async def __aenter__(self) -> AsyncConnection:
+        return await self.lease._enter()
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> bool:
+        await self.lease._exit(exc_type is not None)
+        return False
+
+
+class _Read:
+    """`async with db.read()`: the operation's lease when it is free (decided on entering), else
+    a connection of the pool's own, behind the operation's gate."""
+
+    __slots__ = ("db", "lease", "pooled")
+
+    def __init__(self, db: Database) -> None:
+        self.db, self.lease, self.pooled = db, None, None
+
+    async def __aenter__(self) -> AsyncConnection:
+        lease = self.db._lease
+        if lease is not None and lease.free:
+            self.lease = lease
+            return await lease._enter()
+        self.pooled = self.db._pooled_read()
+        return await self.pooled.__aenter__()
+
+    async def __aexit__(self, exc_type: object, exc: object, tb: object) -> bool | None:
+        if self.lease is not None:
+            await self.lease._exit(exc_type is not None)
+            return False
+        return await self.pooled.__aexit__(exc_type, exc, tb)
 
 
 class Database:
@@ -217,13 +262,11 @@ class Database:
     def dialect(self) -> str:
         return self.engine.dialect.name
 
+    def read(self) -> _Read:
+        return _Read(self)
+
     @asynccontextmanager
-    async def read(self) -> AsyncIterator[AsyncConnection]:
-        lease = self._lease
-        if lease is not None and lease.free:
-            async with lease.use() as conn:
-                yield conn
-            return
+    async def _pooled_read(self) -> AsyncIterator[AsyncConnection]:
         if self._gate is None:
             async with self.read_engine.connect() as conn:
                 yield conn

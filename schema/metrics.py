@@ -67,10 +67,19 @@ EVENT_LAG = Histogram("ehuying_event_lag_seconds", "Seconds from a request event
                       registry=REGISTRY, buckets=(0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0))
 
 
+_http_children: dict[tuple[str, str, int], tuple[Any, Any]] = {}
+
+
 def observe_http(method: str, route: str, status: int, seconds: float) -> None:
-    method = method if method in _METHODS else "OTHER"
-    HTTP_REQUESTS.labels(method, route, str(status)).inc()
-    HTTP_LATENCY.labels(method, route).observe(seconds)
+    # The labelled children found once per (method, route template, status): labels() takes a
+    # lock and builds its key on every call. Few: methods and statuses are few, routes are templates.
+    label = method if method in _METHODS else "OTHER"
+    children = _http_children.get((label, route, status))
+    if children is None:
+        children = _http_children[(label, route, status)] = (HTTP_REQUESTS.labels(label, route, str(status)),
+                                                              HTTP_LATENCY.labels(label, route))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 def observe_deliveries(items: Iterable[Any], delivered: int) -> None:

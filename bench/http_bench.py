@@ -590,6 +590,9 @@ def main() -> int:
     parser.add_argument("--ours-rev", action="append", default=[], help="also run ours from a git worktree of REV (repeatable)")
     parser.add_argument("--off-env", default="RESPONSE_CACHE_SECONDS=0 ACTOR_CACHE_SECONDS=0",
                         help="environment of ours with caches off (space-separated K=V)")
+    parser.add_argument("--ours-workers", type=int, default=1,
+                        help="uvicorn worker processes of ours (above 1 needs --ours-broadcast: events must reach every process)")
+    parser.add_argument("--ours-broadcast", default="memory://", help="BROADCAST_URL of ours (redis://127.0.0.1:6379/0 with several workers)")
     parser.add_argument("--wrk", default=shutil.which("wrk") or "/usr/bin/wrk")
     parser.add_argument("--seed", type=int, default=7, help="seed for the sampled request ids")
     parser.add_argument("--results", default=str(BENCH / "results"), help="folder for the JSON results")
@@ -605,6 +608,8 @@ def main() -> int:
             parser.error(f"unknown {name}: {', '.join(bad)} (choose from {', '.join(allowed)})")
     if not Path(args.wrk).exists():
         parser.error(f"wrk not found at {args.wrk}")
+    if args.ours_workers > 1 and args.ours_broadcast.startswith("memory"):
+        parser.error("--ours-workers above 1 needs --ours-broadcast redis://…: with the in-memory bus a process's events reach its own subscribers only")
     off_env = dict(kv.split("=", 1) for kv in args.off_env.split() if "=" in kv)
     db_url = args.database if "://" in args.database else f"{args.server.rstrip('/')}/{args.database}"
     db_name = db_url.rsplit("/", 1)[1]
@@ -626,14 +631,15 @@ def main() -> int:
     worktrees: list[Path] = []
 
     def ours(label: str, cwd: Path, variant: str) -> Server:
-        env = {**os.environ, "DATABASE_URL": db_url, "BROADCAST_URL": "memory://", "SECRET_KEY": secret,
+        env = {**os.environ, "DATABASE_URL": db_url, "BROADCAST_URL": args.ours_broadcast, "SECRET_KEY": secret,
                "SWEEP_SECONDS": "3600", "VAR_DIR": str(scratch / f"var-{label}-{variant}".replace("@", "-"))}
         for k in ("COMPILED_QUERIES", "RESPONSE_CACHE_SECONDS", "ACTOR_CACHE_SECONDS", "APP_ENV", "DEMO_REQUESTS"):
             env.pop(k, None)
         if variant == "off":
             env.update(off_env)
+        workers = ["--workers", str(args.ours_workers)] if args.ours_workers > 1 else []
         return Server(label, "ours", variant, [str(VENV_BIN / "uvicorn"), "app:app", "--host", "127.0.0.1", "--port", "{port}",
-                                               "--log-level", "warning"], env, cwd, scratch / f"{label}-{variant}.log".replace("@", "-"))
+                                               "--log-level", "warning", *workers], env, cwd, scratch / f"{label}-{variant}.log".replace("@", "-"))
 
     try:
         if "ours" in wanted:
@@ -694,6 +700,7 @@ def main() -> int:
     print(f"\n### HTTP queries — {db_name} ({facts.requests:,} requests), {started:%Y-%m-%d %H:%M} UTC\n")
     print(f"wrk -t1 -c{args.connections}, {args.warmup:g} s warm-up + {args.duration:g} s measured, median of {args.rounds} round(s)"
           + (f"; dispatch: {args.dispatch_count} a round from an asyncio client at concurrency 4" if "dispatch" in mutations else "")
+          + (f"; ours in {args.ours_workers} processes, events over {args.ours_broadcast}" if args.ours_workers > 1 else "")
           + ".\n")
     print(table)
     print("\nNotes: " + "; ".join(f"**{q}** — {NOTES[q]}" for q in queries + mutations if q in NOTES))

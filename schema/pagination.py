@@ -28,7 +28,8 @@ T = TypeVar("T")
 # Page statements of projected lists, kept by the shape of the list's statement (SQLAlchemy's cache
 # key, which fixes the place of each of its values) and of the page (cursors, direction, columns):
 # building a page and its cache key again for every call cost the wall a tenth of its time. A
-# kept page runs with the list's values, the cursors' and the limit, in its key's order.
+# kept page runs with the list's values, the cursors' and the limit, in its key's order. Lists'
+# count statements are kept the same way (count_of).
 TEMPLATES_MAX = 256
 _templates: dict[Any, Any] = {}
 _orders: dict[Any, list[Any]] = {}
@@ -116,6 +117,24 @@ def _keep_template(shape: Any, base: Any, page: Select[Any], own: list[Any]) -> 
     _templates[shape] = page
 
 
+async def count_of(conn: Any, stmt: Select[Any]) -> int:
+    """The number of `stmt`'s rows. On asyncpg the count statement is kept like a page (by the
+    shape of `stmt`) and run straight on the driver with `stmt`'s values: a list's totalCount
+    through SQLAlchemy's execution cost an organisation tree a tenth of its time."""
+    if conn.dialect.driver == "asyncpg":
+        base = stmt._generate_cache_key()
+        if base is not None:
+            shape = ("count", base.key)
+            kept = _templates.get(shape)
+            if kept is not None and direct.runs_direct(kept):
+                return int((await direct.rows(conn, kept, values=[b.effective_value for b in base.bindparams]))[0][0])
+            counting = select(func.count()).select_from(stmt.subquery())
+            rows = await direct.rows(conn, counting)
+            _keep_template(shape, base, counting, [])
+            return int(rows[0][0])
+    return int((await conn.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
+
+
 def check_page_args(first: int | None, last: int | None, max_page: int = MAX_PAGE) -> None:
     if first is not None and last is not None:
         raise BadUserInput("first 与 last 不能同时使用", "Use either first or last, not both")
@@ -194,7 +213,7 @@ async def paginate(
         async with db.read() as conn:
             if total is not None:
                 return await total(conn)
-            return int((await conn.execute(select(func.count()).select_from(stmt.subquery()))).scalar_one())
+            return await count_of(conn, stmt)
 
     return Connection(
         edges=edges,

@@ -100,6 +100,13 @@ def runs_direct(stmt: ClauseElement) -> bool:
     return key is not None and _shapes.get(key.key, None) is not None
 
 
+async def _through_sqlalchemy(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, Any] | None,
+                              values: Sequence[Any] | None) -> Sequence[Any]:
+    if values is not None:  # SQLAlchemy would run the statement with its own values
+        raise ValueError("values for a statement that does not run direct")
+    return (await conn.execute(stmt, params)).all()
+
+
 async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, Any] | None = None, *,
                named: bool = False, values: Sequence[Any] | None = None) -> Sequence[Any]:
     """The statement's rows; read them by position, or also by attribute (`named`: as a
@@ -110,14 +117,10 @@ async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, 
     only where `runs_direct(stmt)`."""
     dialect = conn.dialect
     if dialect.driver != "asyncpg":
-        if values is not None:
-            raise ValueError("values for a statement that does not run direct")
-        return (await conn.execute(stmt, params)).all()
+        return await _through_sqlalchemy(conn, stmt, params, values)
     key = stmt._generate_cache_key()  # memoized on the statement; what SQLAlchemy's own cache uses
     if key is None:
-        if values is not None:
-            raise ValueError("values for a statement that does not run direct")
-        return (await conn.execute(stmt, params)).all()
+        return await _through_sqlalchemy(conn, stmt, params, values)
     driver = _driver(conn) or (await conn.get_raw_connection()).driver_connection
     try:
         shape = _shapes.get(key.key, _UNSEEN)
@@ -127,9 +130,7 @@ async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, 
                 _shapes.clear()
             _shapes[key.key] = shape
         if shape is None:
-            if values is not None:
-                raise ValueError("values for a statement that does not run direct")
-            return (await conn.execute(stmt, params)).all()
+            return await _through_sqlalchemy(conn, stmt, params, values)
         bound = key.bindparams
         args = []
         for (name, at), process in zip(shape.sources, shape.binds):

@@ -9,7 +9,6 @@ resolver that computes, loads or checks something) simply keeps its document on 
 
 from __future__ import annotations
 
-from binascii import b2a_base64
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -27,7 +26,7 @@ from db.models import Street as StreetModel
 from db.models import Subcategory as SubcategoryModel
 from resolvers.requests import vocab
 from resolvers.requests.common import STATE_ZH
-from schema.ids import _URLSAFE, to_global_id
+from schema.ids import global_ids_of
 
 
 @dataclass(frozen=True)
@@ -48,14 +47,7 @@ class Columnar:
 
 
 def _gid(type_name: str) -> dict[str, Col]:
-    prefix = f"{type_name}:".encode()
-
-    def gid(pk: int) -> str:  # to_global_id for an integer key, on bytes throughout
-        if type(pk) is not int:
-            return to_global_id(type_name, pk)
-        return b2a_base64(prefix + b"%d" % pk, newline=False).translate(_URLSAFE).rstrip(b"=").decode()
-
-    return {"id": Col(("id",), gid)}
+    return {"id": Col(("id",), global_ids_of(type_name))}
 
 
 def _raw(*names: str) -> dict[str, Col]:

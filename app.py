@@ -41,7 +41,7 @@ from schema.http import graphql_http
 from schema.live import EventBus
 from schema.logs import configure_logging
 from schema.metrics import serve_metrics
-from schema.observability import ObservabilityMiddleware
+from schema.observability import ObservabilityMiddleware, start_worker
 from schema.response_cache import ResponseCache
 from schema.sweeper import overdue_sweeper
 from schema.ws import GraphQLWebSocket
@@ -100,16 +100,16 @@ def create_app(settings: Settings | None = None) -> Starlette:
             # Every commit of the write engine, units of work and plain connections alike, as it starts.
             event.listen(app.state.db.write_engine.sync_engine, "commit", app.state.responses.changed)
         await app.state.bus.start()
-        sweeper = asyncio.create_task(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), name="overdue-sweep")
+        sweeper = start_worker(overdue_sweeper(app.state.db, app.state.bus, settings.sweep_seconds), "overdue-sweep")
         # Background workers (each a long-running coroutine over app.state): cancelled at shutdown.
         workers: list[asyncio.Task] = [sweeper]
-        workers += notify_worker.start(app.state)
+        workers += [start_worker(coro, name) for name, coro in notify_worker.workers(app.state).items()]
         # <notify-workers>
-        workers.append(asyncio.create_task(callback_worker(app.state.db), name="12345-callbacks"))
+        workers.append(start_worker(callback_worker(app.state.db), "12345-callbacks"))
         # <orders-workers>
         app.state.audit_sink = RefusalSink(app.state.db).register()
-        workers.append(asyncio.create_task(app.state.audit_sink.run(), name="audit-refusals"))
-        workers.append(asyncio.create_task(retention_worker(app.state.db, settings.audit_retention_days), name="audit-retention"))
+        workers.append(start_worker(app.state.audit_sink.run(), "audit-refusals"))
+        workers.append(start_worker(retention_worker(app.state.db, settings.audit_retention_days), "audit-retention"))
         try:
             yield
         finally:

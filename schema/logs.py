@@ -1,9 +1,10 @@
 """Logging set up once at start-up: JSON lines (LOG_FORMAT=json, the default in production) or
 plain text, on stderr, every record carrying the request id of the HTTP request or WebSocket
-connection it was logged under (schema/observability.py).
+connection it was logged under, or the name of the background worker it was logged by
+(schema/observability.py).
 
 A JSON line is one object: time (UTC, ISO 8601), level, logger, message, request_id (when
-known), then any `extra={...}` fields of the record, and exception (the formatted traceback)
+known), worker (when logged by a background worker), then any `extra={...}` fields of the record, and exception (the formatted traceback)
 when there is one. uvicorn's own loggers are given the same format; its access lines also get
 method, path and status as fields.
 """
@@ -17,7 +18,7 @@ from typing import Any, TextIO
 
 import orjson
 
-from schema.observability import current_request_id
+from schema.observability import current_request_id, current_worker
 
 # Attributes every LogRecord has; anything else on a record came from `extra=` and is emitted.
 _STANDARD = frozenset(vars(logging.LogRecord("x", logging.INFO, "x", 0, "x", None, None))) | {
@@ -41,6 +42,9 @@ class JsonFormatter(logging.Formatter):
         rid = _request_id(record)
         if rid:
             entry["request_id"] = rid
+        worker = current_worker()
+        if worker:
+            entry["worker"] = worker
         if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
             _client, method, path, _version, status = record.args
             entry.update(method=method, path=path, status=status)
@@ -59,7 +63,7 @@ class TextFormatter(logging.Formatter):
         super().__init__("%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s")
 
     def format(self, record: logging.LogRecord) -> str:
-        record.request_id = _request_id(record) or "-"
+        record.request_id = _request_id(record) or current_worker() or "-"
         return super().format(record)
 
 

@@ -17,15 +17,21 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextvars
 import os
 import re
 import time
+from collections.abc import Coroutine
 from contextvars import ContextVar
 from typing import Any
 
 from schema import metrics
 
 REQUEST_ID: ContextVar[str | None] = ContextVar("request_id", default=None)
+# The background worker (sweeper, outbox sender, refusal sink…) a task runs for: work no request
+# asked for, whose log lines and statements still need an owner.
+WORKER: ContextVar[str | None] = ContextVar("worker", default=None)
 HEADER = "x-request-id"
 # What a proxy or client may hand us: uuids, nginx's $request_id, trace ids — nothing that could
 # break a log line or a header.
@@ -36,6 +42,18 @@ _REFUSED_CLOSE = (4401, 4403)
 
 def current_request_id() -> str | None:
     return REQUEST_ID.get()
+
+
+def current_worker() -> str | None:
+    return WORKER.get()
+
+
+def start_worker(coro: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
+    """Run a long-lived background worker as a task of its own name, marked as that worker for
+    everything it does and every task it starts."""
+    context = contextvars.copy_context()
+    context.run(WORKER.set, name)
+    return asyncio.create_task(coro, name=name, context=context)
 
 
 def new_request_id() -> str:

@@ -20,7 +20,7 @@ import json
 import logging
 import random
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -215,19 +215,20 @@ class Worker:
         bell.clear()
 
 
-def start(state: Any) -> list[asyncio.Task]:
-    """The app's worker, per NOTIFY_* (NOTIFY_WORKER=0 leaves sending to other processes).
+def workers(state: Any) -> dict[str, Coroutine[Any, Any, None]]:
+    """The app's worker, by name, for the app to start (NOTIFY_WORKER=0 leaves sending to other
+    processes; per NOTIFY_*).
 
     It has a small pool of its own, so its looks at the outbox neither wait behind nor mix with
     the app's requests; on SQLite its writes still take the app's write turn (db/engine.py)."""
     cfg = notify_config.current()
     if not cfg.run_worker or not cfg.senders:
-        return []
+        return {}
     url = state.settings.database_url
     own = Database(make_engine(url) if url.startswith("sqlite") else make_engine(url, pool_size=2, max_overflow=2))
     writer = state.db if state.db.write_engine.dialect.name == "sqlite" else own
     worker = Worker(writer, senders_for(cfg), cfg, bus=state.bus, reader=own)
-    return [asyncio.create_task(_run(worker, own), name="notify-worker")]
+    return {"notify-worker": _run(worker, own)}
 
 
 async def _run(worker: Worker, own: Database) -> None:

@@ -88,7 +88,7 @@ from db.models import (
     User,
 )
 from resolvers.calendar import LOCAL_TZ, Deadline, HolidayTable, is_working_day
-from resolvers.events import EVENT_LOG_LOCK
+from resolvers.events import EVENT_LOG_LOCK, continue_after_written_seqs
 from resolvers.requests import deadlines
 from resolvers.requests.classify import Candidate, bigrams, suggest
 from resolvers.requests.deadlines import Policy
@@ -1576,6 +1576,7 @@ class Writer:
                     row.update(seq=top + 1 + i, request_id=r.id, street_id=r.street_id, community_id=r.community_id)
                     ev_rows.append(row)
                 await self._insert(conn, RequestEvent.__table__, ev_rows)
+                await continue_after_written_seqs(conn)
         res.requests += len(reqs)
         res.reporters += len(rep_rows)
         res.assignments += len(asg_rows)

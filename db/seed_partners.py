@@ -9,7 +9,15 @@ from typing import Any
 from sqlalchemy import func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from db.models import CoTask, CoTaskEvent, CoTaskPartner, DualReport, DualReportService, PartnerUnit
+from db.models import (
+    CoTask,
+    CoTaskEvent,
+    CoTaskPartner,
+    DualReport,
+    DualReportService,
+    PartnerUnit,
+)
+from resolvers.events import continue_after_written_seqs
 
 SERVICES = {
     "烟台市排水处养管所": "下水管网疏通、排水设施检修",
@@ -88,4 +96,5 @@ async def seed_partners(conn: AsyncConnection, plan: dict[str, Any]) -> int:
                 to_state={"INVITED": "OPEN", "CREATED": "OPEN", "COMPLETED": "DONE"}.get(kind, "IN_PROGRESS"), version=min(k + 1, final_version),
                 community_id=cid[community]))
         rows += 1 + len(partners) + len(log)
+    await continue_after_written_seqs(conn)
     return rows

@@ -5,14 +5,16 @@ import asyncio
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
-from db.models import RequestEvent
+from db.models import REQUEST_LOG_SEQ, Request, RequestEvent
+from resolvers.events import EVENT_LOG_LOCK
 from resolvers.auth import actor_for_token
 from resolvers.requests import intake
 from schema.context import Context
 from schema.edge import write_unit
 from schema.loaders import Loaders
+from tests.conftest import BACKEND
 from tests.loop_helpers import DISPATCH, Loop, dept, qr_token_in, sub
 
 WALL = "subscription($after: String) { requestCreated(after: $after) { cursor kind request { trackingCode } } }"
@@ -86,8 +88,36 @@ async def test_cursors_follow_commit_order_under_concurrent_writers(gql: Any, to
     await asyncio.gather(*[loop.submit(None, qrToken=qr, text=f"并发{i}") for i in range(8)])
     async with db.read() as conn:
         seqs = (await conn.execute(select(RequestEvent.seq).where(RequestEvent.seq > start).order_by(RequestEvent.id))).scalars().all()
-    # Insertion (id) order and seq order agree, and seqs are dense: no hole a reader could skip.
+    # Insertion (id) order and seq order agree; with no writer rolled back, seqs are dense too.
     assert seqs == sorted(seqs) and seqs == list(range(start + 1, start + 1 + len(seqs)))
+
+
+async def _waiting_for_the_log_lock(db: Any) -> int:
+    async with db.read() as conn:  # an advisory lock on one bigint key: its low 32 bits are objid
+        return (await conn.execute(text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted "
+                                        "AND classid = 0 AND objid = :k"), {"k": EVENT_LOG_LOCK})).scalar_one()
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="the log's sequence and lock are PostgreSQL's; SQLite has one writer")
+async def test_a_seq_is_drawn_only_once_the_log_lock_is_held(gql: Any, tokens: dict[str, str], db: Any) -> None:
+    """A writer holds the log lock (as during its commit); a submission meanwhile must wait for
+    it before drawing its seq, so it cannot get a seq below one drawn by the holder."""
+    loop = Loop(gql, tokens)
+    qr = await qr_token_in(db, "三里桥社区", 11)
+    async with db.write_engine.connect() as holder:
+        await holder.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": EVENT_LOG_LOCK})
+        submitting = asyncio.create_task(loop.submit(None, qrToken=qr, text="等日志锁的提交"))
+        async with asyncio.timeout(60):
+            while not await _waiting_for_the_log_lock(db):
+                assert not submitting.done(), submitting.result()  # it must not get past the lock
+                await asyncio.sleep(0.02)
+        held_seq = (await holder.execute(select(REQUEST_LOG_SEQ.next_value()))).scalar_one()
+        await holder.commit()
+    code = (await asyncio.wait_for(submitting, 60))["request"]["trackingCode"]
+    async with db.read() as conn:
+        seq = (await conn.execute(select(RequestEvent.seq).join(Request, Request.id == RequestEvent.request_id)
+                                  .where(Request.tracking_code == code))).scalar_one()
+    assert seq > held_seq
 
 
 async def test_a_department_follows_only_its_own_queue(app: Any, db: Any, tokens: dict[str, str], gql: Any) -> None:

@@ -14,7 +14,7 @@ from db.models.notifications import Notification, WeChatFollower
 # <notify-models>
 from db.models.orders12345 import CityOrder, CityOrderCallback
 # <orders-models>
-from db.models.partners import CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReport, DualReportService
+from db.models.partners import TASK_LOG_SEQ, CoTask, CoTaskEvent, CoTaskPartner, CoTaskRequest, DualReport, DualReportService
 from db.models.meetings import Meeting, MeetingFollowUp, MeetingFollowUpNote, MeetingParticipant, MeetingTopic, MeetingTopicRequest
 from db.models.people import Resident
 from db.models.requests import (
@@ -26,6 +26,7 @@ from db.models.requests import (
     RateBucket,
     Request,
     RequestCount,
+    REQUEST_LOG_SEQ,
     RequestEvent,
     RequestReporter,
 )
@@ -49,6 +50,8 @@ from db.models.volunteers import (
 )
 
 __all__ = [
+    "REQUEST_LOG_SEQ",
+    "TASK_LOG_SEQ",
     "FieldScore",
     "FieldTeam",
     "SurveyAnswer",

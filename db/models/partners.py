@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, Sequence, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
@@ -90,6 +90,9 @@ class CoTaskPartner(Base):
     done_at: Mapped[datetime | None] = mapped_column(nullable=True)
     result: Mapped[str | None] = mapped_column(Text, nullable=True)
     decline_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+TASK_LOG_SEQ = Sequence("co_task_event_log_seq", metadata=Base.metadata)  # as REQUEST_LOG_SEQ (db/models/requests.py)
 
 
 class CoTaskEvent(Base):

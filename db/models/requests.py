@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import Boolean, Date, Float, ForeignKey, Index, Integer, Sequence, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from db.base import Base, utcnow
@@ -150,6 +150,11 @@ class Assignment(Base):
     resolve_due_at: Mapped[datetime | None] = mapped_column(nullable=True)
     dispute_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     assigned_by_user_id: Mapped[int | None] = mapped_column(ForeignKey("app_user.id"), nullable=True)
+
+
+# PostgreSQL: where an event's seq is drawn, under the event-log lock (resolvers/events.py). A
+# writer that sets seqs itself (the dataset generator, a restore) sets the sequence after them.
+REQUEST_LOG_SEQ = Sequence("request_event_log_seq", metadata=Base.metadata)
 
 
 class RequestEvent(Base):

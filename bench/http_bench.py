@@ -568,6 +568,27 @@ def fmt(x: float | None, digits: int = 1) -> str:
     return f"{x:,.{digits}f}"
 
 
+def migrate(db_url: str) -> None:
+    """Bring a benchmark database (made by dataset.py, perhaps by older code) to this tree's schema."""
+    done = subprocess.run([str(VENV_BIN / "python"), "-m", "db.manage", "migrate"], cwd=ROOT, capture_output=True, text=True,
+                          env={**os.environ, "DATABASE_URL": db_url}, timeout=600)
+    if done.returncode != 0:
+        raise SystemExit(f"cannot migrate {db_url}: {done.stderr[-500:]}")
+
+
+async def follow_event_sequences(db_url: str) -> None:
+    """Code older than the event log's sequences (an --ours-rev) writes seqs as max(seq) + 1 and
+    leaves the sequences behind: move them past the log, as the dataset generator does, before
+    another server writes."""
+    conn = await asyncpg.connect(db_url, timeout=30)
+    try:
+        for table, sequence in (("request_event", "request_event_log_seq"), ("co_task_event", "co_task_event_log_seq")):
+            if await conn.fetchval("SELECT to_regclass($1)", sequence) is not None:
+                await conn.execute(f"SELECT setval('{sequence}', coalesce((SELECT max(seq) FROM {table}), 0) + 1, false)")
+    finally:
+        await conn.close()
+
+
 def git(*args: str, cwd: Path = ROOT) -> str:
     return subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, check=True, timeout=120).stdout.strip()
 
@@ -624,6 +645,7 @@ def main() -> int:
     run_id = started.strftime("%Y%m%dT%H%M%S") + secrets.token_hex(2)
     scratch = Path(tempfile.mkdtemp(prefix="ehy-http-bench-"))
     log(f"database {db_name}: {facts.requests:,} requests; scratch (logs, bodies) {scratch}")
+    migrate(db_url)
 
     # ------------------------------------------------------------------ servers
     secret = secrets.token_urlsafe(48)
@@ -686,7 +708,7 @@ def main() -> int:
             except (RuntimeError, httpx.HTTPError, KeyError, ValueError) as exc:
                 s.broken = str(exc)
                 log(f"{s.label} unusable: {exc}")
-        results, broken = run_all(args, servers, queries, ways, mutations, facts, docs, scratch, run_id)
+        results, broken = run_all(args, servers, queries, ways, mutations, facts, docs, scratch, run_id, db_url)
     finally:
         for s in servers:
             s.stop()
@@ -730,7 +752,7 @@ def main() -> int:
 
 
 def run_all(args: argparse.Namespace, servers: list[Server], queries: list[str], ways: list[str], mutations: list[str],
-            facts: Facts, docs: dict[str, str], scratch: Path, run_id: str) -> tuple[list[dict], dict[str, str]]:
+            facts: Facts, docs: dict[str, str], scratch: Path, run_id: str, db_url: str) -> tuple[list[dict], dict[str, str]]:
     results: list[dict] = []
     broken: dict[str, str] = {}           # "label|query|way" → why no number
     live = [s for s in servers if not s.broken]
@@ -813,6 +835,7 @@ def run_all(args: argparse.Namespace, servers: list[Server], queries: list[str],
                 if s is None:
                     continue
                 tag = re.sub(r"[^A-Za-z0-9]", "", f"{run_id}{label}r{rnd}")
+                asyncio.run(follow_event_sequences(db_url))
                 if "submit" in mutations:
                     load = Load(submit_bodies(facts, run_id), "grid")
                     why = check(s, "submit", load, samples=1)

@@ -371,6 +371,7 @@ def main() -> int:
         hb.log(f"cannot copy {args.template} on {server_url}: {exc}")
         return 2
     db_url, var_dir = f"{server_url}/{db_name}", Path(tempfile.mkdtemp(prefix="ehy-soak-"))
+    hb.migrate(db_url)
     env = {**os.environ, "DATABASE_URL": db_url, "BROADCAST_URL": "memory://", "SECRET_KEY": secrets.token_urlsafe(48), "VAR_DIR": str(var_dir)}
     for k in ("COMPILED_QUERIES", "APP_ENV", "DEMO_REQUESTS", "SWEEP_SECONDS"):
         env.pop(k, None)

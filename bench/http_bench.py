@@ -579,9 +579,17 @@ def migrate(db_url: str) -> None:
 async def follow_event_sequences(db_url: str) -> None:
     """Code older than the event log's sequences (an --ours-rev) writes seqs as max(seq) + 1 and
     leaves the sequences behind: move them past the log, as the dataset generator does, before
-    another server writes."""
+    another server writes, once the last one's trailing requests (read before wrk stopped) are in."""
     conn = await asyncpg.connect(db_url, timeout=30)
     try:
+        top, still = None, 0
+        for _ in range(60):  # the log unchanged for a whole second
+            now = await conn.fetchval("SELECT max(seq) FROM request_event")
+            still = still + 1 if now == top else 0
+            if still == 4:
+                break
+            top = now
+            await asyncio.sleep(0.25)
         for table, sequence in (("request_event", "request_event_log_seq"), ("co_task_event", "co_task_event_log_seq")):
             if await conn.fetchval("SELECT to_regclass($1)", sequence) is not None:
                 await conn.execute(f"SELECT setval('{sequence}', coalesce((SELECT max(seq) FROM {table}), 0) + 1, false)")

@@ -17,7 +17,7 @@ from strawberry.extensions.max_aliases import create_validator as alias_limit_ru
 from strawberry.extensions.query_depth_limiter import create_validator as depth_limit_rule
 from strawberry.types import ExecutionContext
 
-from schema import graphql_core_shims
+from schema import graphql_core_shims, input_plans
 from schema.cost import CostLimit
 from schema.errors import CodedErrors, classify, observe_errors
 from schema.permissions import PasswordChangeGate
@@ -155,7 +155,9 @@ def build_schema(*, introspection: bool = True) -> strawberry.Schema:
     ]
     if not introspection:
         extensions.append(DisableIntrospection)
-    return EhuyingSchema(query=Query, mutation=Mutation, subscription=Subscription, types=NODE_TYPES, extensions=extensions)
+    built = EhuyingSchema(query=Query, mutation=Mutation, subscription=Subscription, types=NODE_TYPES, extensions=extensions)
+    input_plans.install(built)
+    return built
 
 
 schema = build_schema()

@@ -615,6 +615,8 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=2, help="seconds of unmeasured load before each measurement")
     parser.add_argument("--connections", type=int, default=4, help="wrk connections (one wrk thread)")
     parser.add_argument("--distinct", type=int, default=1000, help="at most this many distinct bodies for the rotating way")
+    parser.add_argument("--submit-subscribers", type=int, default=0,
+                        help="dispatcher walls (requestCreated) open while submissions are measured: every event must reach every wall")
     parser.add_argument("--dispatch-count", type=int, default=200, help="dispatches measured per server and round")
     parser.add_argument("--ours-rev", action="append", default=[], help="also run ours from a git worktree of REV (repeatable)")
     parser.add_argument("--off-env", default="RESPONSE_CACHE_SECONDS=0 ACTOR_CACHE_SECONDS=0",
@@ -737,6 +739,11 @@ def main() -> int:
     if "off" in ways:
         print(f"\n*off*: ours restarted with `{args.off_env}`; PostGraphile and the floor have no response cache, so their "
               "identical figures stand in for the ratio (†).")
+    for r in results:
+        if d := r.get("delivery"):
+            print(f"\nsubmit, round {r['round']}, {r['server']}: walls open meanwhile delivered {d['delivered']:,} of "
+                  f"{d['expected']:,} events ({d['subscribers']} walls), p50 {fmt(d['p50_ms'], 1)} ms, p99 {fmt(d['p99_ms'], 1)} ms "
+                  "from the event's time to its arrival.")
     if mutations:
         after = asyncio.run(count_requests(db_url))
         print(f"\nMutations ran last and wrote to the database: {', '.join(mutations)} — {db_name} now holds "
@@ -852,13 +859,19 @@ def run_all(args: argparse.Namespace, servers: list[Server], queries: list[str],
                         log(f"  {label} submit: check failed — {why}")
                     else:
                         auth = s.headers("grid")["authorization"]
+                        watching = Watchers(s, args.submit_subscribers, db_url) if args.submit_subscribers else None
                         run_wrk(args.wrk, s.url(""), sub_path, auth, args.warmup, args.connections, seq=tag + "w")
                         res = run_wrk(args.wrk, s.url(""), sub_path, auth, args.duration, args.connections, seq=tag + "m")
+                        if watching is not None:
+                            res["delivery"] = watching.finish()
                         results.append({"round": rnd, "server": label, "query": "submit", "way": "rotating",
                                         "bodies": len(load.bodies), **res})
                         st = res.get("stats", {})
+                        d = res.get("delivery")
                         log(f"  {label:16s} submit       {fmt(res.get('rps'))} req/s  p50 {fmt(res.get('p50_ms'), 2)} ms  "
-                            f"p99 {fmt(res.get('p99_ms'), 2)} ms  non-200 {st.get('non200', '?')}  errors {st.get('gql_errors', '?')}")
+                            f"p99 {fmt(res.get('p99_ms'), 2)} ms  non-200 {st.get('non200', '?')}  errors {st.get('gql_errors', '?')}"
+                            + (f"  delivered {d['delivered']:,} of {d['expected']:,} to {d['subscribers']} walls, "
+                               f"p50 {fmt(d['p50_ms'], 1)} ms p99 {fmt(d['p99_ms'], 1)} ms" if d else ""))
                 if "dispatch" in mutations:
                     try:
                         res = asyncio.run(dispatch_phase(s, facts, docs, args.dispatch_count, min(20, args.dispatch_count), 4,
@@ -871,6 +884,57 @@ def run_all(args: argparse.Namespace, servers: list[Server], queries: list[str],
                         broken[f"{label}|dispatch|rotating"] = f"failed: {exc}"
                         log(f"  {label} dispatch failed: {exc}")
     return results, broken
+
+
+class Watchers:
+    """--submit-subscribers: the dispatcher's wall (subscribers.py's requestCreated, no filter: it
+    sees every submission) open in a client process of its own while submissions are measured,
+    to check that every event committed meanwhile is delivered to every wall, and how late."""
+
+    def __init__(self, server: Server, n: int, db_url: str) -> None:
+        import multiprocessing
+
+        import subscribers
+
+        if "dispatcher" not in server.tokens:
+            login(server, ["dispatcher"])
+        self.n, self.db_url = n, db_url
+        self.first = asyncio.run(_log_top(db_url))
+        specs = [(i, server.base, server.tokens["dispatcher"], subscribers.WALL, {}, False, False) for i in range(n)]
+        self.conn, child = multiprocessing.Pipe()
+        self.proc = multiprocessing.get_context("spawn").Process(target=subscribers.client_worker, args=(specs, child), daemon=True)
+        self.proc.start()
+        if not self.conn.poll(120) or self.conn.recv() != "ready":
+            raise RuntimeError("the wall subscribers did not connect")
+        self.conn.send("go")
+
+    def finish(self, grace: float = 3.0) -> dict:
+        asyncio.run(follow_event_sequences(self.db_url))  # waits for the log to be still (trailing requests)
+        time.sleep(grace)
+        self.conn.send("stop")
+        got = self.conn.recv() if self.conn.poll(120) else {"subs": []}
+        self.proc.join(30)
+        expected = asyncio.run(_submitted_after(self.db_url, self.first))
+        seen = [set(cursors) & expected for _i, cursors, _lat, _closed, _err in got["subs"]]
+        lat = sorted(ms * 1000 for _i, _c, lats, _closed, _err in got["subs"] for ms in lats)
+        return {"subscribers": self.n, "expected": len(expected) * self.n, "delivered": sum(len(x) for x in seen),
+                "p50_ms": lat[len(lat) // 2] if lat else None, "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None}
+
+
+async def _log_top(db_url: str) -> int:
+    conn = await asyncpg.connect(db_url, timeout=30)
+    try:
+        return await conn.fetchval("SELECT coalesce(max(seq), 0) FROM request_event")
+    finally:
+        await conn.close()
+
+
+async def _submitted_after(db_url: str, seq: int) -> set[int]:
+    conn = await asyncpg.connect(db_url, timeout=30)
+    try:
+        return {r[0] for r in await conn.fetch("SELECT seq FROM request_event WHERE seq > $1 AND kind = 'SUBMITTED'", seq)}
+    finally:
+        await conn.close()
 
 
 def report(results: list[dict], broken: dict[str, str], servers: list[Server], queries: list[str], ways: list[str],

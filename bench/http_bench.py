@@ -231,12 +231,16 @@ async def read_facts(url: str, distinct: int, seed: int) -> Facts:
         await conn.close()
 
 
-async def count_requests(url: str) -> int:
+async def fetchval(url: str, sql: str, *args: Any) -> Any:
     conn = await asyncpg.connect(url, timeout=30)
     try:
-        return await conn.fetchval("SELECT count(*) FROM request")
+        return await conn.fetchval(sql, *args)
     finally:
         await conn.close()
+
+
+async def count_requests(url: str) -> int:
+    return await fetchval(url, "SELECT count(*) FROM request")
 
 
 # ----------------------------------------------------------------------------- servers
@@ -899,7 +903,7 @@ class Watchers:
         if "dispatcher" not in server.tokens:
             login(server, ["dispatcher"])
         self.n, self.db_url = n, db_url
-        self.first = asyncio.run(_log_top(db_url))
+        self.first = asyncio.run(fetchval(db_url, "SELECT coalesce(max(seq), 0) FROM request_event"))
         specs = [(i, server.base, server.tokens["dispatcher"], subscribers.WALL, {}, False, False) for i in range(n)]
         self.conn, child = multiprocessing.Pipe()
         self.proc = multiprocessing.get_context("spawn").Process(target=subscribers.client_worker, args=(specs, child), daemon=True)
@@ -919,14 +923,6 @@ class Watchers:
         lat = sorted(ms * 1000 for _i, _c, lats, _closed, _err in got["subs"] for ms in lats)
         return {"subscribers": self.n, "expected": len(expected) * self.n, "delivered": sum(len(x) for x in seen),
                 "p50_ms": lat[len(lat) // 2] if lat else None, "p99_ms": lat[min(len(lat) - 1, int(len(lat) * 0.99))] if lat else None}
-
-
-async def _log_top(db_url: str) -> int:
-    conn = await asyncpg.connect(db_url, timeout=30)
-    try:
-        return await conn.fetchval("SELECT coalesce(max(seq), 0) FROM request_event")
-    finally:
-        await conn.close()
 
 
 async def _submitted_after(db_url: str, seq: int) -> set[int]:

@@ -1,5 +1,7 @@
 """event log sequences: on PostgreSQL an event's seq is drawn from a sequence inside the insert
-that takes the event-log lock (resolvers/events.py), not read as max(seq) in a statement of its own
+that takes the event-log lock (resolvers/events.py), not read as max(seq) in a statement of its own.
+Upgrade with every process of the older code stopped: one still running would write max(seq) + 1
+beside the sequence, and the next seq drawn could then be refused as a duplicate (never reordered).
 
 Revision ID: eee1c0b0a010
 Revises: edd1c0b0a00f

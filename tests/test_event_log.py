@@ -8,8 +8,8 @@ import pytest
 from sqlalchemy import func, select, text
 
 from db.models import REQUEST_LOG_SEQ, Request, RequestEvent
-from resolvers.events import EVENT_LOG_LOCK
 from resolvers.auth import actor_for_token
+from resolvers.events import EVENT_LOG_LOCK
 from resolvers.requests import intake
 from schema.context import Context
 from schema.edge import write_unit

@@ -4,8 +4,8 @@ connection it was logged under, or the name of the background worker it was logg
 (schema/observability.py).
 
 A JSON line is one object: time (UTC, ISO 8601), level, logger, message, request_id (when
-known), worker (when logged by a background worker), then any `extra={...}` fields of the record, and exception (the formatted traceback)
-when there is one. uvicorn's own loggers are given the same format; its access lines also get
+known), worker (when logged by a background worker), then any `extra={...}` fields of the
+record, and exception (the formatted traceback) when there is one. uvicorn's own loggers are given the same format; its access lines also get
 method, path and status as fields.
 """
 

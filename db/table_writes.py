@@ -63,6 +63,11 @@ def _written(session: Session) -> set[str]:
     return session.info.setdefault(_FLAG, set())
 
 
+def wrote(session: Session, table: str) -> None:
+    """Note a write the session did not see itself (a statement run on the driver: db/direct.py)."""
+    _written(session).add(table)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
     written = _written(session)

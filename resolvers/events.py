@@ -22,6 +22,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.expression import Insert
 
 from db.base import utcnow
+from db.direct import in_session
 from db.models import REQUEST_LOG_SEQ, TASK_LOG_SEQ, CoTaskEvent, RequestEvent
 from resolvers.actor import Actor
 
@@ -175,11 +176,11 @@ async def _append_locked(session: AsyncSession, staged: list[StagedEvent], stage
     # taken by the first and held once more by each further one, to the same commit.
     committed: list[CommittedEvent] = []
     for e in staged:
-        r = (await session.execute(_APPEND_REQUEST_EVENT, e.__dict__)).one()
-        committed.append(CommittedEvent(seq=r.seq, request_id=e.request_id, kind=e.kind, street_id=e.street_id, community_id=e.community_id))
+        (seq,), = await in_session(session, _APPEND_REQUEST_EVENT, e.__dict__)
+        committed.append(CommittedEvent(seq=seq, request_id=e.request_id, kind=e.kind, street_id=e.street_id, community_id=e.community_id))
     for e in staged_tasks:
-        r = (await session.execute(_APPEND_TASK_EVENT, e.__dict__)).one()
-        committed.append(CommittedEvent(seq=r.seq, request_id=0, kind=e.kind, street_id=None, community_id=e.community_id, log="co_task"))
+        (seq,), = await in_session(session, _APPEND_TASK_EVENT, e.__dict__)
+        committed.append(CommittedEvent(seq=seq, request_id=0, kind=e.kind, street_id=None, community_id=e.community_id, log="co_task"))
     return committed
 
 

@@ -32,9 +32,13 @@ async def write_notifications(session: AsyncSession, staged: Sequence[StagedEven
     people = await recipients(session, {e.request_id for e in todo}, channels)
     rows = []
     for e in todo:
-        request = await session.get(Request, e.request_id)  # in the session already: the change loaded it
+        persons = people.get(e.request_id, ())
+        if not persons:
+            continue
+        # In the session already where the change loaded it (a submission writes its row without the ORM).
+        request = await session.get(Request, e.request_id)
         data = json.loads(e.data or "{}")
-        for person in people.get(e.request_id, ()):
+        for person in persons:
             code = person.code
             text = templates.compose(templates.Facts(
                 kind=e.kind, code=code, at=e.at, note=e.note, scope=request.scope, tier=request.tier,

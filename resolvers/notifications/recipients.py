@@ -11,7 +11,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.direct import in_session
 from db.keys import in_keys
 from db.models import Request, RequestReporter, Resident, User, WeChatFollower
 from resolvers.notifications.config import SMS, WECHAT
@@ -107,13 +109,13 @@ def _reach_statement(dialect: str) -> Any:
 _REACH: dict[str, Any] = {}
 
 
-async def recipients(conn: Any, request_ids: Iterable[int], channels: frozenset[str]) -> dict[int, list[Recipient]]:
+async def recipients(session: AsyncSession, request_ids: Iterable[int], channels: frozenset[str]) -> dict[int, list[Recipient]]:
     """Everyone to tell about each request, once per channel and address: a person who reported
     the same issue twice (two duplicates merged) gets one message, with the survivor's code if
     they reported that one too. The request's own reporter first, then in order of reporting;
     for each, the SMS to their mobile before the WeChat accounts, oldest follower first."""
-    dialect = (getattr(conn, "bind", None) or conn).dialect.name  # a session's engine, or a connection
-    rows = (await conn.execute(_reach_statement(dialect), {"keys": list(set(request_ids))})).all()
+    dialect = session.bind.dialect.name
+    rows = await in_session(session, _reach_statement(dialect), {"keys": list(set(request_ids))})
     reach: dict[int, dict[int, list[tuple[str, str]]]] = defaultdict(dict)  # request → source → addresses
     codes: dict[int, str] = {}
     for request_id, source, code, contact, resident_phone, user_phone, openid in rows:

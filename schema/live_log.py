@@ -8,9 +8,11 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import and_, bindparam, func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from db import direct
+from db.keys import in_keys
 from db.models import Assignment, Request, RequestEvent, StreetSection
 from schema.loaders import Loaders
 
@@ -40,8 +42,29 @@ class LogItem:
         return self._data
 
 
+# Built once: every bell of every process runs them (issue #10 — building them per read, and
+# SQLAlchemy's execution of them, were a fifth of the hub's time). On PostgreSQL they run on
+# asyncpg itself (db/direct.py): the id lists go as one array parameter (db/keys.py).
+_TOP = select(func.coalesce(func.max(E.c.seq), 0))
+_EVENTS_UPTO = select(E).where(E.c.seq > bindparam("after"), E.c.seq <= bindparam("upto")).order_by(E.c.seq).limit(bindparam("limit"))
+_EVENTS_TO_TOP = (select(E).where(E.c.seq > bindparam("after"), E.c.seq <= select(func.max(E.c.seq)).scalar_subquery())
+                  .order_by(E.c.seq).limit(bindparam("limit")))
+_ROWS: dict[str, tuple[Any, Any]] = {}
+
+
+def _row_statements(dialect: str) -> tuple[Any, Any]:
+    """The requests, and their assignments with the street of a SECTION unit, of a set of ids."""
+    found = _ROWS.get(dialect)
+    if found is None:
+        requests = select(R).where(in_keys(R.c.id, "ids", dialect))
+        assignments = select(A, S.c.street_id.label("section_street_id")).outerjoin(
+            S, and_(A.c.unit_kind == "SECTION", S.c.id == A.c.unit_id)).where(in_keys(A.c.request_id, "ids", dialect)).order_by(A.c.id)
+        found = _ROWS[dialect] = (requests, assignments)
+    return found
+
+
 async def log_top(conn: AsyncConnection) -> int:
-    return (await conn.execute(select(func.coalesce(func.max(E.c.seq), 0)))).scalar_one()
+    return (await direct.rows(conn, _TOP))[0][0]
 
 
 async def read_items(conn: AsyncConnection, after: int, upto: int | None, limit: int) -> list[LogItem]:
@@ -51,17 +74,18 @@ async def read_items(conn: AsyncConnection, after: int, upto: int | None, limit:
     follow commit order (resolvers/events.py), so whatever that snapshot shows up to its top is
     all there will ever be up to there. Three statements, each fine on its own snapshot: the
     request and assignment rows are simply as they are now (as `visible()` would read them)."""
-    top = select(func.max(E.c.seq)).scalar_subquery() if upto is None else upto
-    events = (await conn.execute(select(E).where(E.c.seq > after, E.c.seq <= top).order_by(E.c.seq).limit(limit))).all()
+    if upto is None:
+        events = await direct.rows(conn, _EVENTS_TO_TOP, {"after": after, "limit": limit}, named=True)
+    else:
+        events = await direct.rows(conn, _EVENTS_UPTO, {"after": after, "upto": upto, "limit": limit}, named=True)
     if not events:
         return []
-    ids = {e.request_id for e in events}
-    requests = {r.id: r for r in (await conn.execute(select(R).where(R.c.id.in_(ids)))).all()}
+    ids = list({e.request_id for e in events})
+    requests_of, assignments_of = _row_statements(conn.dialect.name)
+    requests = {r.id: r for r in await direct.rows(conn, requests_of, {"ids": ids}, named=True)}
     by_request: dict[int, list[Any]] = {i: [] for i in ids}
     section_street: dict[int, int] = {}
-    assignments = select(A, S.c.street_id.label("section_street_id")).outerjoin(
-        S, and_(A.c.unit_kind == "SECTION", S.c.id == A.c.unit_id)).where(A.c.request_id.in_(ids)).order_by(A.c.id)
-    for a in (await conn.execute(assignments)).all():
+    for a in await direct.rows(conn, assignments_of, {"ids": ids}, named=True):
         by_request[a.request_id].append(a)
         if a.section_street_id is not None:
             section_street[a.unit_id] = a.section_street_id

@@ -177,14 +177,30 @@ async def in_session(session: AsyncSession, stmt: ClauseElement, params: Mapping
     table = getattr(stmt, "table", None) if getattr(stmt, "is_dml", False) else None
     if table is not None:
         table_writes.wrote(session.sync_session, table.name)
-    conn = await session.connection()
-    if conn.dialect.driver != "asyncpg" or not await _began(conn):
+    conn = await _connection(session)
+    if conn is None:
         result = await session.execute(stmt, params)
         return result.all() if result.returns_rows else []
     try:
         return await rows(conn, stmt, params, named=named)
     except asyncpg.IntegrityConstraintViolationError as exc:
         raise IntegrityError(str(stmt), params, exc) from exc
+
+
+_BEGUN = "ehuying_direct_connection"
+
+
+async def _connection(session: AsyncSession) -> AsyncConnection | None:
+    """The session's connection with its transaction begun (None: let SQLAlchemy run statements),
+    asked of the session once a transaction: a unit of work runs several statements."""
+    transaction = session.sync_session.get_transaction()
+    kept = session.info.get(_BEGUN)
+    if kept is not None and transaction is not None and kept[0] is transaction:
+        return kept[1]
+    conn = await session.connection()
+    usable = conn if conn.dialect.driver == "asyncpg" and await _began(conn) else None
+    session.info[_BEGUN] = (session.sync_session.get_transaction(), usable)
+    return usable
 
 
 async def _began(conn: AsyncConnection) -> bool:

@@ -48,6 +48,16 @@ async def test_a_statement_run_first_in_a_unit_is_part_of_its_transaction(db: An
     assert await _count(db, code) == 1
 
 
+async def test_each_transaction_of_a_session_is_begun_again(db: Any) -> None:
+    first, second = _code(), _code()
+    async with db.write_turn(), db.sessions() as session:
+        await in_session(session, whole_rows.statement(R), _request(first))
+        await session.commit()
+        await in_session(session, whole_rows.statement(R), _request(second))  # the session's next transaction
+        await session.rollback()
+    assert await _count(db, first) == 1 and await _count(db, second) == 0
+
+
 async def test_a_broken_constraint_is_an_integrity_error_and_nothing_of_the_unit_stays(db: Any) -> None:
     code, other = _code(), _code()
     with pytest.raises(IntegrityError):

@@ -25,7 +25,7 @@ class _Keywords:
     def __init__(self) -> None:
         self.generation = 0
         # by database (a process may hold several: a test's own, a backup being restored)
-        self._kept: dict[str, tuple[list[Candidate], float]] = {}
+        self._kept: dict[Any, tuple[list[Candidate], float]] = {}
         table_writes.listen(frozenset({"subcategory"}), self.forget)
 
     def forget(self) -> None:
@@ -33,7 +33,7 @@ class _Keywords:
         self._kept.clear()
 
     async def candidates(self, session: Any) -> list[Candidate]:
-        database = str(session.get_bind().url)
+        database = session.get_bind().url  # hashable as it is: rendering it was ~1 % of a submission
         kept = self._kept.get(database)
         if kept is not None and time.monotonic() < kept[1]:
             return kept[0]

@@ -1,4 +1,5 @@
-"""Hot read statements run on the asyncpg connection itself, compiled by SQLAlchemy once a shape.
+"""Hot statements run on the asyncpg connection itself, compiled by SQLAlchemy once a shape: the
+reads of the wall and the live hub, and a submission's own reads and writes (`in_session`).
 
 Through SQLAlchemy a read costs ~200 µs of CPU above asyncpg's own fetch (execution context,
 greenlet hop, result wrapping): on the dispatch wall — one statement for the caller's account,
@@ -12,6 +13,8 @@ Anything this does not handle — SQLite, parameters SQLAlchemy expands at execu
 lists), a value it cannot find — runs through SQLAlchemy as before, with the same rows by
 position. Statement listeners (the tests count statements) still see every statement, and a
 connection that fails is invalidated as SQLAlchemy would, so the pool does not hand it out again.
+`in_session` leans on three attributes of SQLAlchemy's asyncpg adapter (its transaction, the
+coroutine that begins it, its mutex); where they are not there, the session runs the statement.
 """
 
 from __future__ import annotations

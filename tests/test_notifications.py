@@ -42,6 +42,7 @@ from resolvers import events
 from resolvers.actor import Actor
 from resolvers.notifications import templates
 from resolvers.notifications.config import SMS, WECHAT, NotifyConfig, NotifyConfigError
+from resolvers.notifications.recipients import recipients
 from resolvers.notifications.senders import LogSender, Message, SmsGatewaySender, WeChatTemplateSender
 from resolvers.notifications.worker import Outcome, Worker
 from resolvers.requests import intake, triage
@@ -152,6 +153,19 @@ async def test_each_notifying_step_writes_one_row_per_reporter_merged_reporters_
         assert code["a"] in merged.text
     # Written once: no two rows for one event, channel and address (the table's unique key too).
     assert len({(r.request_id, r.event_version, r.channel, r.address) for r in rows}) == len(rows)
+
+
+async def test_the_reporters_of_several_requests_at_once_are_each_ones_alone(db: Any, merged_case: dict) -> None:
+    # A unit of work that touches one request asks with one id, one that touches several with a
+    # list (two statements: PostgreSQL would plan the list's again at every execution).
+    ids = merged_case["ids"]
+    async with db.write_turn(), db.sessions() as session:
+        together = await recipients(session, [ids["a"], ids["b"], ids["c"]], frozenset({SMS, WECHAT}))
+        alone = {k: await recipients(session, [ids[k]], frozenset({SMS, WECHAT})) for k in "abc"}
+        await session.rollback()
+    assert together == {ids[k]: alone[k][ids[k]] for k in "abc"}
+    assert [(r.channel, r.address) for r in alone["a"][ids["a"]]] == [(SMS, merged_case["p1"]), (SMS, merged_case["p2"])]
+    assert [(r.channel, r.address, r.code) for r in alone["b"][ids["b"]]] == [(SMS, merged_case["p2"], merged_case["b"]["trackingCode"])]
 
 
 async def test_the_tracking_page_shows_what_was_sent_to_this_reporter_only(gql: Any, db: Any, merged_case: dict) -> None:

@@ -461,3 +461,25 @@ async def test_the_console_places_an_unplaced_order_and_sends_a_failed_report_ag
         await chromium.close()
         await pw.stop()
         server.stop()
+
+
+async def test_a_commit_that_owes_a_report_wakes_every_delivery_worker_of_the_process(db: Any) -> None:
+    # Another app's worker in the same process came and went (the suite starts several apps): the
+    # first must still be woken, not left to its IDLE_SECONDS poll (which let the tests above
+    # time out by milliseconds when an app started before them had taken the bell).
+    from resolvers.orders12345 import callbacks
+
+    with callbacks.wakeup() as first:
+        with callbacks.wakeup() as second:
+            pass
+        first.clear()
+        async with db.write_turn(), db.sessions() as session:
+            callbacks._ring_after_commit(session)
+            await session.execute(select(func.count()).select_from(CityOrder.__table__))
+            await session.rollback()
+        assert not first.is_set()  # nothing committed, nothing owed
+        async with db.write_turn(), db.sessions() as session:
+            callbacks._ring_after_commit(session)
+            await session.execute(select(func.count()).select_from(CityOrder.__table__))
+            await session.commit()
+        assert first.is_set() and not second.is_set()

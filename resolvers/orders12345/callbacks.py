@@ -9,8 +9,9 @@ their source), so when the surviving request closes, the orders behind the merge
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
 from sqlalchemy import event, select, update
@@ -29,20 +30,27 @@ from resolvers.roles import Role
 ENDINGS = frozenset({"CLOSED", "REJECTED", "MERGED"})
 RATING_NAME = {score: rating.value for rating, score in RATING_SCORE.items()}
 
-_wakeup: asyncio.Event | None = None
+# The delivery workers of this process, each woken after a commit that owes a report. A set, not
+# one global: a second app in the same process (the tests start several) must not take the bell
+# from the first, whose worker would then only look every IDLE_SECONDS.
+_wakeups: set[asyncio.Event] = set()
 
 
-def new_wakeup() -> asyncio.Event:
-    """The event the delivery worker of this process sleeps on; set after a commit that owes a report."""
-    global _wakeup
-    _wakeup = asyncio.Event()
-    return _wakeup
+@contextlib.contextmanager
+def wakeup() -> Iterator[asyncio.Event]:
+    """The event a delivery worker sleeps on, registered while the worker runs."""
+    bell = asyncio.Event()
+    _wakeups.add(bell)
+    try:
+        yield bell
+    finally:
+        _wakeups.discard(bell)
 
 
 def _ring_after_commit(session: AsyncSession) -> None:
     def ring(_session: Any) -> None:
-        if _wakeup is not None:
-            _wakeup.set()
+        for bell in list(_wakeups):
+            bell.set()
 
     event.listen(session.sync_session, "after_commit", ring, once=True)
 

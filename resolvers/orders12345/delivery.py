@@ -18,7 +18,7 @@ from sqlalchemy import func, select, update
 from db.base import utcnow
 from db.engine import Database
 from db.models import CityOrderCallback
-from resolvers.orders12345.callbacks import new_wakeup
+from resolvers.orders12345.callbacks import wakeup
 from resolvers.orders12345.config import LinkConfig, link_config
 from resolvers.orders12345.signing import signed_headers
 
@@ -137,19 +137,19 @@ async def _next_due(db: Database) -> datetime | None:
 async def callback_worker(db: Database) -> None:
     """Background task (app.py): deliver as soon as a report is committed here, when a retry is due,
     and every IDLE_SECONDS in case another process wrote one."""
-    wake = new_wakeup()
-    while True:
-        wake.clear()
-        delay = IDLE_SECONDS
-        try:
-            while await deliver_due(db) == BATCH:
-                pass  # a backlog: keep going
-            due = await _next_due(db) if configured(link_config()) else None
-            if due is not None:
-                delay = min(IDLE_SECONDS, max(0.05, (due - utcnow()).total_seconds()))
-        except asyncio.CancelledError:
-            raise
-        except Exception:  # noqa: BLE001 — one bad pass must not stop the deliveries
-            log.exception("12345 outcome delivery failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(wake.wait(), delay)
+    with wakeup() as wake:
+        while True:
+            wake.clear()
+            delay = IDLE_SECONDS
+            try:
+                while await deliver_due(db) == BATCH:
+                    pass  # a backlog: keep going
+                due = await _next_due(db) if configured(link_config()) else None
+                if due is not None:
+                    delay = min(IDLE_SECONDS, max(0.05, (due - utcnow()).total_seconds()))
+            except asyncio.CancelledError:
+                raise
+            except Exception:  # noqa: BLE001 — one bad pass must not stop the deliveries
+                log.exception("12345 outcome delivery failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wake.wait(), delay)

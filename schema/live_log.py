@@ -4,6 +4,7 @@ once per range and shared by all subscribers of a process (schema/fanout.py)."""
 
 from __future__ import annotations
 
+import functools
 import json
 from dataclasses import dataclass, field
 from typing import Any
@@ -49,18 +50,15 @@ _TOP = select(func.coalesce(func.max(E.c.seq), 0))
 _EVENTS_UPTO = select(E).where(E.c.seq > bindparam("after"), E.c.seq <= bindparam("upto")).order_by(E.c.seq).limit(bindparam("limit"))
 _EVENTS_TO_TOP = (select(E).where(E.c.seq > bindparam("after"), E.c.seq <= select(func.max(E.c.seq)).scalar_subquery())
                   .order_by(E.c.seq).limit(bindparam("limit")))
-_ROWS: dict[str, tuple[Any, Any]] = {}
 
 
+@functools.cache
 def _row_statements(dialect: str) -> tuple[Any, Any]:
     """The requests, and their assignments with the street of a SECTION unit, of a set of ids."""
-    found = _ROWS.get(dialect)
-    if found is None:
-        requests = select(R).where(in_keys(R.c.id, "ids", dialect))
-        assignments = select(A, S.c.street_id.label("section_street_id")).outerjoin(
-            S, and_(A.c.unit_kind == "SECTION", S.c.id == A.c.unit_id)).where(in_keys(A.c.request_id, "ids", dialect)).order_by(A.c.id)
-        found = _ROWS[dialect] = (requests, assignments)
-    return found
+    requests = select(R).where(in_keys(R.c.id, "ids", dialect))
+    assignments = select(A, S.c.street_id.label("section_street_id")).outerjoin(
+        S, and_(A.c.unit_kind == "SECTION", S.c.id == A.c.unit_id)).where(in_keys(A.c.request_id, "ids", dialect)).order_by(A.c.id)
+    return requests, assignments
 
 
 async def log_top(conn: AsyncConnection) -> int:

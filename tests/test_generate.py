@@ -258,6 +258,8 @@ async def test_rows_agree_with_histories(generated) -> None:
             assert (target, rid) in reporters, "the survivor keeps the duplicate's reporter informed"
         for a in asg:
             assert a.assigned_by_user_id in users
+        # As the resolvers keep it: no request holds an assignment before it is past triage.
+        assert not asg or r.state not in ("SUBMITTED", "TRIAGED"), f"request {rid}: {r.state} with assignments"
 
 
 async def test_coverage_of_channels_scopes_and_outcomes(generated) -> None:

@@ -9,7 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from db.models import Request, User, UserScope
-from db.models.requests import OPEN_STATES, OPEN_STATES_SQL
+from db.models.requests import IN_HAND_STATES, IN_HAND_STATES_SQL, OPEN_STATES, OPEN_STATES_SQL
 from resolvers.requests.vocab import OPEN
 from schema.ids import to_global_id
 
@@ -20,6 +20,15 @@ def test_the_open_states_are_the_state_machines_and_the_indexs() -> None:
     assert [c.name for c in index.columns] == ["created_at", "id"]
     for dialect in ("postgresql", "sqlite"):
         assert str(index.dialect_options[dialect]["where"]) == OPEN_STATES_SQL
+
+
+def test_the_states_in_hand_are_the_open_ones_past_triage_and_the_indexs() -> None:
+    assert set(IN_HAND_STATES) == {s.value for s in OPEN} - {"SUBMITTED", "TRIAGED"}
+    assert IN_HAND_STATES == tuple(sorted(IN_HAND_STATES))
+    [index] = [i for i in Request.__table__.indexes if i.name == "ix_request_in_hand_created"]
+    assert [c.name for c in index.columns] == ["created_at", "id"]
+    for dialect in ("postgresql", "sqlite"):
+        assert str(index.dialect_options[dialect]["where"]) == IN_HAND_STATES_SQL
 
 
 async def _page_and_plan(db: Any, counted: Any) -> tuple[str, str]:
@@ -44,9 +53,11 @@ async def test_a_departments_open_queue_probes_each_open_row_instead_of_hashing_
              "{ edges { node { id state community { name } } } } }" % alias)
     with count_statements() as counted:
         data = await gql.ok(query, {"d": to_global_id("Department", dept)}, token=tokens["department"])
-    assert all(e["node"]["state"] in OPEN_STATES for e in data[alias]["edges"])
+    assert all(e["node"]["state"] in IN_HAND_STATES for e in data[alias]["edges"])
     page, text = await _page_and_plan(db, counted)
-    assert OPEN_STATES_SQL.replace("state IN", "request.state IN") in page  # literals: the partial index applies
+    # Ever assigned, so past triage: the open requests in hand, as the partial index's literals.
+    assert IN_HAND_STATES_SQL.replace("state IN", "request.state IN") in page
+    assert OPEN_STATES_SQL.replace("state IN", "request.state IN") not in page
     postgres = db.dialect == "postgresql"
     # Its own department: the filter implies the visibility, which is left out; the filter is
     # one index probe per open row, never a hash of every assignment the department ever had.

@@ -10,6 +10,7 @@ keeps the invariants:
 * an accepted one raises the version of what it changed, and of nothing else;
 * every request has one current state, the to_state of its last event; its events chain
   (each from_state is the previous to_state) and carry versions 1..version, one per change;
+* no request holds an assignment while SUBMITTED or TRIAGED;
 * the event log only grows: earlier events stay exactly as they were;
 * no request is lost or duplicated: exactly the submitted requests exist, a retried submission
   (same idempotency key) returns the first one.
@@ -389,6 +390,10 @@ class RequestLoop(RuleBasedStateMachine):
             assert State(snap.state) and snap.state == events[-1][4], f"request {rid} is {snap.state}, its log says {events[-1][4]}"
             assert [e[5] for e in events] == list(range(1, snap.version + 1)), f"request {rid}: versions {[e[5] for e in events]} for version {snap.version}"
             assert events[0][2] == "SUBMITTED" and events[0][3] is None
+            # Only requests past triage hold assignments: a unit's queue walks the open requests
+            # in hand, not the untriaged backlog (db/models/requests.py IN_HAND_STATES).
+            if snap.assignments:
+                assert snap.state not in (State.SUBMITTED.value, State.TRIAGED.value), f"request {rid}: {snap.state} with assignments"
             for earlier, later in zip(events, events[1:]):
                 assert later[3] == earlier[4], f"request {rid}: {later[2]} from {later[3]} after an event to {earlier[4]}"
                 assert later[1] > earlier[1]

@@ -18,6 +18,13 @@ from db.base import Base, utcnow
 OPEN_STATES = ("ACCEPTED", "DECIDED", "DISPATCHED", "DISPUTED", "ESCALATED", "IN_PROGRESS", "REDISPATCHED", "REOPENED",
                "SUBMITTED", "TRIAGED")
 OPEN_STATES_SQL = "state IN (" + ", ".join(f"'{s}'" for s in OPEN_STATES) + ")"
+# The open states a request can hold an assignment in: every assignment is written by a step that
+# moves the request past triage (dispatch, classify, assign), and nothing moves it back to
+# SUBMITTED or TRIAGED. A list that requires an assignment (a department's queue, a unit's own
+# queue) walks `ix_request_in_hand_created`, which the untriaged backlog — thousands when intake
+# outruns the dispatchers — never enters.
+IN_HAND_STATES = tuple(s for s in OPEN_STATES if s not in ("SUBMITTED", "TRIAGED"))
+IN_HAND_STATES_SQL = "state IN (" + ", ".join(f"'{s}'" for s in IN_HAND_STATES) + ")"
 
 
 class Request(Base):
@@ -32,6 +39,8 @@ class Request(Base):
         Index("ix_request_state_created", "state", "created_at", "id"),
         Index("ix_request_overdue", "overdue", "state"),
         Index("ix_request_open_created", "created_at", "id", postgresql_where=text(OPEN_STATES_SQL), sqlite_where=text(OPEN_STATES_SQL)),
+        Index("ix_request_in_hand_created", "created_at", "id",
+              postgresql_where=text(IN_HAND_STATES_SQL), sqlite_where=text(IN_HAND_STATES_SQL)),
     )
     id: Mapped[int] = mapped_column(primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(16), unique=True)

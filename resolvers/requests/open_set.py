@@ -13,15 +13,27 @@ from __future__ import annotations
 from sqlalchemy import ColumnElement, Exists, Select, exists, literal_column
 
 from db.models import Request
-from db.models.requests import OPEN_STATES
+from db.models.requests import IN_HAND_STATES, OPEN_STATES
 
 R = Request.__table__
 
 
+def _literals(column: ColumnElement[str], states: tuple[str, ...]) -> ColumnElement[bool]:
+    # The values as literals, in the partial index's order: a bound parameter list would keep
+    # both databases from proving the index applies.
+    return column.in_([literal_column(f"'{state}'") for state in states])
+
+
 def is_open(column: ColumnElement[str] = R.c.state) -> ColumnElement[bool]:
-    """`state IN ('ACCEPTED', …)` with the values as literals, in the partial index's order:
-    a bound parameter list would keep both databases from proving the index applies."""
-    return column.in_([literal_column(f"'{state}'") for state in OPEN_STATES])
+    """`state IN ('ACCEPTED', …)`: the open requests (`ix_request_open_created`)."""
+    return _literals(column, OPEN_STATES)
+
+
+def in_hand(column: ColumnElement[str] = R.c.state) -> ColumnElement[bool]:
+    """The open requests past triage (`ix_request_in_hand_created`): the same rows as `is_open()`
+    wherever the statement also requires an assignment, since no request holds one while
+    SUBMITTED or TRIAGED — without walking the untriaged backlog first."""
+    return _literals(column, IN_HAND_STATES)
 
 
 def probe(subquery: Select) -> Exists:

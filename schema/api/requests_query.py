@@ -15,7 +15,7 @@ from resolvers.access import require_actor
 from resolvers.errors import BadUserInput, NotFound
 from resolvers.requests import totals
 from resolvers.requests.classify import bigrams
-from resolvers.requests.open_set import is_open, probe
+from resolvers.requests.open_set import in_hand, is_open, probe
 from resolvers.requests.visibility import SEES_ALL, handler_condition, implied, visible
 from resolvers.requests.vocab import OPEN, Channel, Scope, State, Tier
 from resolvers.roles import Role, ScopeKind
@@ -114,7 +114,8 @@ def apply_filter(stmt: Select, f: RequestFilter | None, *, open_only: bool = Fal
     ):
         if (pk := _pk(gid, type_name)) is not None:
             stmt = stmt.where(column == pk)
-    if (dept := _pk(f.department_id, "Department")) is not None:
+    dept = _pk(f.department_id, "Department")
+    if dept is not None:
         # The department as a literal, not a parameter: its share of the assignments ranges from
         # none to 4 %, and a prepared statement's generic plan, guessing an average share, drove
         # the largest department's history from all 107,346 of its assignments (0.75 s a page at
@@ -126,7 +127,8 @@ def apply_filter(stmt: Select, f: RequestFilter | None, *, open_only: bool = Fal
     if f.overdue is not None:
         stmt = stmt.where(overdue_clause(now) if f.overdue else ~overdue_clause(now))
     if f.open is not None:
-        stmt = stmt.where(is_open() if f.open else ~is_open())
+        # Ever assigned to a department: never untriaged, so its open rows are the ones in hand.
+        stmt = stmt.where((in_hand() if dept is not None else is_open()) if f.open else ~is_open())
     if f.created_after is not None:
         stmt = stmt.where(R.c.created_at >= f.created_after)
     if f.created_before is not None:
@@ -246,18 +248,19 @@ class RequestQuery:
 
 
 def queue_condition(actor):  # noqa: ANN001, ANN201
+    # A unit's own items hold an active assignment, so they are in hand (open_set.in_hand).
     mine_active = exists(select(A.c.id).where(A.c.request_id == R.c.id, A.c.active.is_(True), A.c.status.in_(["PENDING", "ACCEPTED"]), handler_condition(actor)))
     if actor.role is Role.CENTER_DISPATCHER:
         return or_(R.c.state.in_(["SUBMITTED", "TRIAGED", "RESOLVED"]), and_(R.c.state == "REOPENED", R.c.scope == "MAJOR"))
     if actor.role is Role.DISTRICT_LEADER:
         return R.c.state == "ESCALATED"
     if actor.role is Role.STREET_OFFICER:
-        return or_(and_(R.c.state == "DISPUTED", R.c.street_id.in_(actor.ids(ScopeKind.STREET))), and_(is_open(), mine_active))
+        return or_(and_(R.c.state == "DISPUTED", R.c.street_id.in_(actor.ids(ScopeKind.STREET))), and_(in_hand(), mine_active))
     if actor.role in (Role.COMMUNITY_WORKER, Role.GRID_WORKER):
         place = R.c.community_id.in_(actor.ids(ScopeKind.COMMUNITY)) if actor.role is Role.COMMUNITY_WORKER else R.c.grid_id.in_(actor.ids(ScopeKind.GRID))
         return or_(and_(place, R.c.state.in_(["TRIAGED", "REOPENED"]), R.c.scope.in_(["MINOR", "PRIVATE"])),
-                   and_(is_open(), mine_active),
+                   and_(in_hand(), mine_active),
                    and_(place, R.c.state.in_(["ACCEPTED", "IN_PROGRESS", "DISPATCHED"]), R.c.scope.in_(["MINOR", "PRIVATE"])))
     if actor.role is Role.DEPARTMENT_HANDLER:
-        return and_(is_open(), mine_active)
+        return and_(in_hand(), mine_active)
     return R.c.reporter_user_id == actor.user_id

@@ -206,11 +206,13 @@ async def read_facts(url: str, distinct: int, seed: int) -> Facts:
         dept = depts[0]
         grids = [r[0] for r in await conn.fetch(
             "SELECT g.id FROM grid g WHERE EXISTS (SELECT 1 FROM request r WHERE r.grid_id = g.id) ORDER BY g.id LIMIT $1", distinct)]
-        # Our cursors for pages 2.. of the department's requests, newest first (page 1 has none).
+        # Our cursors for pages 2.. of the department's requests, newest first (page 1 has none);
+        # not after the last row, whose page is empty (a department with exactly 10,150 has one).
         rows = await conn.fetch(
-            "SELECT created_at, id FROM (SELECT r.created_at, r.id, row_number() OVER (ORDER BY r.created_at DESC, r.id DESC) AS n "
+            "SELECT created_at, id FROM (SELECT r.created_at, r.id, row_number() OVER (ORDER BY r.created_at DESC, r.id DESC) AS n, "
+            "count(*) OVER () AS total "
             "FROM request r WHERE r.id IN (SELECT a.request_id FROM assignment a WHERE a.unit_kind = 'DEPARTMENT' AND a.unit_id = $1)) x "
-            "WHERE n % 50 = 0 ORDER BY n LIMIT $2", dept, max(distinct - 1, 0))
+            "WHERE n % 50 = 0 AND n < total ORDER BY n LIMIT $2", dept, max(distinct - 1, 0))
         dept_cursors = [our_cursor(r["created_at"], r["id"]) for r in rows]
         lo, hi, count = await conn.fetchrow("SELECT min(id), max(id), count(*) FROM request")
         if not count:

@@ -15,8 +15,15 @@ from sqlalchemy import ColumnElement, any_, bindparam
 from sqlalchemy.dialects.postgresql import ARRAY
 
 
-def in_keys(column: ColumnElement[Any], name: str, dialect: str) -> ColumnElement[bool]:
-    """`column` among the values of the parameter `name` (a list), for the `dialect` ("postgresql", "sqlite")."""
+def in_keys(column: ColumnElement[Any], name: str, dialect: str, *, one: bool = False) -> ColumnElement[bool]:
+    """`column` among the values of the parameter `name` (a list), for the `dialect` ("postgresql", "sqlite").
+
+    `one`: the parameter is a single key, `column = $1`. PostgreSQL plans `= ANY($1)` again at every
+    execution where its generic plan, made for an array of unknown length, never looks cheaper than
+    a custom one — for one key, the usual case of a single object's page, that planning can cost
+    several times the execution (issue #10); `= $1` gets a generic plan, made once per connection."""
+    if one:
+        return column == bindparam(name, type_=column.type)
     if dialect == "postgresql":
         return column == any_(bindparam(name, type_=ARRAY(column.type)))
     return column.in_(bindparam(name, expanding=True))

@@ -230,6 +230,9 @@ async def test_one_request_for_the_center_is_one_statement_and_its_history(app: 
     assert len(data) == 3, data
     assert "JOIN community" in data[0] and "JOIN subcategory" in data[0]
     assert all("request_event" in s and "community" not in s for s in data[1:])
+    # One request's pages: its id as one parameter, not a list of one — PostgreSQL plans
+    # `= ANY($1)` again at every execution, `= $1` once (db/keys.py).
+    assert all("ANY (" not in s and "POSTCOMPILE" not in s and " IN (" not in s for s in data[1:]), data[1:]
 
 
 async def test_a_node_for_the_center_is_one_statement(app: Any, http: httpx.AsyncClient, tokens: dict[str, str],

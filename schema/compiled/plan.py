@@ -52,7 +52,7 @@ class FieldPlan:
     complete: Completion
     projection: Any = None  # a connection whose nodes, or a relation whose object, are all columns (projection.py)
     children: ToMany | None = None  # a child connection: first pages of a whole level in one statement
-    statement: Any = None  # (dialect, its statement), built on first use (run.py); by type too for by_id
+    statement: Any = None  # statements built on first use (run.py), by (dialect, one key or many); by (type, dialect) for by_id
     direct: Any = None  # (function, name of its info parameter or None): a plain resolver, called as is
     by_id: ById | None = None  # a root field of one row by id, read by its projection for whom it allows (run.py)
 

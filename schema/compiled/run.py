@@ -245,11 +245,12 @@ async def _children(fp: FieldPlan, objects: list[Any], run: Run, parents: list[i
     wanted = list(dict.fromkeys(parents))
     order_width = len(children.order)
     projection = fp.projection
-    stmt = _children_statement(fp, run.context.db.dialect)
+    one = len(wanted) == 1
+    stmt = _children_statement(fp, run.context.db.dialect, one)
     by_parent: dict[int, list[Any]] = {p: [] for p in wanted}
     at, width = (len(projection.columns) if projection is not None else len(t.c)), order_width
     parent_at, total_at = at + width, at + width + 2  # the statement's parent_ and total_
-    params = {"parents": wanted, "through": size + 1}
+    params = {"parents": wanted[0] if one else wanted, "through": size + 1}
     async with run.context.db.read() as conn:  # (for first: 0 too: the totals)
         # Projected rows are read by position only: straight on the driver where it can.
         found = await direct.rows(conn, stmt, params) if projection is not None else (await conn.execute(stmt, params)).all()
@@ -274,11 +275,14 @@ async def _children(fp: FieldPlan, objects: list[Any], run: Run, parents: list[i
     return [pages[p] for p in parents]
 
 
-def _children_statement(fp: FieldPlan, dialect: str) -> Any:
+def _children_statement(fp: FieldPlan, dialect: str, one: bool) -> Any:
     """The windowed statement of a child connection, built once per plan and kept on it (the
-    parents and the page size are parameters): building a subquery's columns costs milliseconds."""
-    if fp.statement is not None and fp.statement[0] == dialect:
-        return fp.statement[1]
+    parents and the page size are parameters): building a subquery's columns costs milliseconds.
+    `one`: for a single parent (one request's history), `= $1` (db/keys.py)."""
+    if fp.statement is None:
+        fp.statement = {}
+    if (dialect, one) in fp.statement:
+        return fp.statement[dialect, one]
     children = fp.children
     assert children is not None
     t = children.table
@@ -292,9 +296,9 @@ def _children_statement(fp: FieldPlan, dialect: str) -> Any:
     numbered = (select(*cols, *[c.label(f"k{i}") for i, c in enumerate(order)], parent.label("parent_"),
                        func.row_number().over(partition_by=parent, order_by=order).label("n_"),
                        func.count().over(partition_by=parent).label("total_"))
-                .select_from(source).where(in_keys(parent, "parents", dialect)).subquery())
+                .select_from(source).where(in_keys(parent, "parents", dialect, one=one)).subquery())
     stmt = select(numbered).where(numbered.c.n_ <= bindparam("through")).order_by(numbered.c.parent_, numbered.c.n_)
-    fp.statement = (dialect, stmt)
+    fp.statement[dialect, one] = stmt
     return stmt
 
 
@@ -343,15 +347,16 @@ async def _project_relation(fp: FieldPlan, keys: list[Any], wanted: list[Any], r
     if not wanted:
         return [None] * len(keys)
     projection = fp.projection
-    dialect = run.context.db.dialect
-    if fp.statement is not None and fp.statement[0] == dialect:
-        stmt = fp.statement[1]
-    else:
+    dialect, one = run.context.db.dialect, len(wanted) == 1
+    if fp.statement is None:
+        fp.statement = {}
+    stmt = fp.statement.get((dialect, one))
+    if stmt is None:
         key = projection.table.c.id
-        stmt = select(*projection.columns, key).select_from(projection.joined).where(in_keys(key, "ids", dialect))
-        fp.statement = (dialect, stmt)
+        stmt = fp.statement[dialect, one] = select(*projection.columns, key).select_from(projection.joined).where(
+            in_keys(key, "ids", dialect, one=one))
     async with run.context.db.read() as conn:
-        rows = await direct.rows(conn, stmt, {"ids": wanted})
+        rows = await direct.rows(conn, stmt, {"ids": wanted[0] if one else wanted})
     at, build = len(projection.columns), projection.build
     try:
         found = {row[at]: Projected(build(row)) for row in rows}

@@ -167,7 +167,7 @@ async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, 
 
 
 async def in_session(session: AsyncSession, stmt: ClauseElement, params: Mapping[str, Any] | None = None, *,
-                     named: bool = False) -> Sequence[Any]:
+                     named: bool = False, writes: Sequence[str] = ()) -> Sequence[Any]:
     """`rows`, inside the session's transaction: for a unit of work's own statements — a
     submission's inserts and reads — that need none of the ORM's bookkeeping (issue #10: the
     unit of work's flushes were a third of submitRequest's CPU).
@@ -176,10 +176,13 @@ async def in_session(session: AsyncSession, stmt: ClauseElement, params: Mapping
     sends BEGIN only with its own first statement, so a transaction not begun yet is begun here
     first. A constraint the statement breaks raises SQLAlchemy's IntegrityError, as a flush would,
     and the table an insert, update or delete writes is noted for the commit's listeners
-    (db/table_writes.py) as the session's own execution would note it."""
+    (db/table_writes.py) as the session's own execution would note it; `writes` names the tables
+    a statement writes in its WITH clauses, which are not seen here."""
     table = getattr(stmt, "table", None) if getattr(stmt, "is_dml", False) else None
     if table is not None:
         table_writes.wrote(session.sync_session, table.name)
+    for name in writes:
+        table_writes.wrote(session.sync_session, name)
     conn = await _connection(session)
     if conn is None:
         result = await session.execute(stmt, params)

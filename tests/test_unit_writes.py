@@ -120,3 +120,66 @@ def test_whole_rows_refuse_what_they_would_get_wrong() -> None:
               Column("state", String(8), server_default=text("'NEW'")))
     with pytest.raises(ValueError, match="server-side defaults"):
         whole_rows.statement(t)
+
+
+async def _a_qr(db: Any, index: int) -> str:
+    from tests.loop_helpers import qr_token_in
+    return await qr_token_in(db, "三里桥社区", index)
+
+
+async def test_a_submission_writes_its_reporter_row_and_key_with_it(db: Any) -> None:
+    """(PostgreSQL: in one statement with the request.) The reporter row is the request reported by
+    itself with its contact, the key names the request, and the commit tells each table's listeners."""
+    from db.models import IdempotencyKey, RequestReporter
+    from resolvers.requests import intake
+
+    RR, K = RequestReporter.__table__, IdempotencyKey.__table__
+    ears = {name: _Heard() for name in (R.name, RR.name, K.name)}
+    for name, ear in ears.items():
+        table_writes.listen(frozenset({name}), ear.heard)
+    key = "unit-" + secrets.token_hex(6)
+    async with db.write_turn(), db.sessions() as session:
+        row = (await intake.submit_request(session, None, intake.SubmitInput(
+            text="单元门禁坏了", qr_token=await _a_qr(db, 20), contact_name="王女士", contact_phone="13800000001",
+            idempotency_key=key))).request
+        await session.commit()
+    assert {name: ear.calls for name, ear in ears.items()} == {R.name: 1, RR.name: 1, K.name: 1}
+    async with db.read() as conn:
+        reporters = (await conn.execute(select(RR).where(RR.c.request_id == row.id))).mappings().all()
+        keys = (await conn.execute(select(K.c.request_id).where(K.c.key.like(f"%:{key}")))).scalars().all()
+    assert [dict(r) for r in reporters] == [{"id": reporters[0]["id"], "request_id": row.id, "source_request_id": row.id,
+                                             "reporter_user_id": None, "reporter_resident_id": None,
+                                             "contact_name": "王女士", "contact_phone": "13800000001"}]
+    assert keys == [row.id]
+
+
+async def test_a_key_taken_meanwhile_is_an_integrity_error_and_nothing_of_the_second_stays(db: Any) -> None:
+    """Two submissions with one idempotency key (one QR code: the key is the code's) at once: the
+    second's read misses the first's uncommitted key, it waits for the first's commit and its
+    insert is refused — the mutation's retry then finds the first (schema/api/requests_mutation.py).
+    Nothing of the second stays."""
+    import asyncio
+
+    from resolvers.requests import intake
+
+    if db.dialect != "postgresql":
+        pytest.skip("two write transactions at once: PostgreSQL's; SQLite has one writer")
+    key, qr = "race-" + secrets.token_hex(6), await _a_qr(db, 21)
+    async with asyncio.timeout(60), db.sessions() as first:
+        await intake.submit_request(first, None, intake.SubmitInput(text="先到的提交", qr_token=qr, idempotency_key=key))
+
+        async def second() -> None:
+            async with db.sessions() as session:
+                await intake.submit_request(session, None, intake.SubmitInput(
+                    text="后到的提交", qr_token=qr, idempotency_key=key))
+                await session.commit()
+
+        late = asyncio.create_task(second())
+        await asyncio.sleep(0.5)
+        assert not late.done()  # waiting for the first's commit
+        await first.commit()
+        with pytest.raises(IntegrityError):
+            await late
+    async with db.read() as conn:
+        texts = (await conn.execute(select(R.c.text).where(R.c.text.in_(["先到的提交", "后到的提交"])))).scalars().all()
+    assert texts == ["先到的提交"]

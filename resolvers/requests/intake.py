@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import functools
 import re
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db import whole_rows
@@ -199,18 +200,44 @@ async def submit_request(
         "version": 1,
     })
     deadlines.set_due(_Fields(request), "TRIAGE", due)
-    row = (await in_session(session, whole_rows.statement(_R, returning=True), request, named=True))[0]
-    await in_session(session, whole_rows.statement(_RR), whole_rows.values(_RR, {
-        "request_id": row.id, "source_request_id": row.id, "reporter_user_id": row.reporter_user_id,
-        "reporter_resident_id": row.reporter_resident_id, "contact_name": row.contact_name, "contact_phone": row.contact_phone,
-    }))
+    if session.bind.dialect.name == "postgresql":
+        # The request, its reporter row and its idempotency key in one statement (two round trips
+        # fewer: each costs the server more CPU than the rows themselves).
+        params = request
+        if idem_key:
+            key = whole_rows.values(_K, {"key": idem_key, "request_id": 0})
+            params = {**request, "key_": key["key"], "key_created_at_": key["created_at"]}
+        row = (await in_session(session, _insert_with_reporter(bool(idem_key)), params, named=True,
+                                writes=(_R.name, _RR.name, _K.name) if idem_key else (_R.name, _RR.name)))[0]
+    else:
+        row = (await in_session(session, whole_rows.statement(_R, returning=True), request, named=True))[0]
+        await in_session(session, whole_rows.statement(_RR), whole_rows.values(_RR, _own_reporter(row)))
+        if idem_key:
+            await in_session(session, whole_rows.statement(_K), whole_rows.values(_K, {"key": idem_key, "request_id": row.id}))
     for p in data.photos:
         await in_session(session, whole_rows.statement(_P), whole_rows.values(_P, {
             "request_id": row.id, "sha256": p.sha256, "content_type": p.content_type, "size": p.size}))
-    if idem_key:
-        await in_session(session, whole_rows.statement(_K), whole_rows.values(_K, {"key": idem_key, "request_id": row.id}))
     events.stage(session, row, EventKind.SUBMITTED.value, actor, data={"channel": channel.value, "photos": len(data.photos)})
     return SubmitResult(request=row, replayed=False)
+
+
+def _own_reporter(row: Any) -> dict[str, Any]:
+    """The request's reporter row: the request reported by itself, with its reporter's contact."""
+    return {"request_id": row.id, "source_request_id": row.id, "reporter_user_id": row.reporter_user_id,
+            "reporter_resident_id": row.reporter_resident_id, "contact_name": row.contact_name, "contact_phone": row.contact_phone}
+
+
+@functools.cache
+def _insert_with_reporter(with_key: bool) -> Any:
+    """PostgreSQL: WITH r AS (INSERT INTO request … RETURNING *), the reporter row (and the
+    idempotency key) inserted from r, SELECT r — the rows `_own_reporter` and the key would be."""
+    r = whole_rows.statement(_R, returning=True).cte("new_request")
+    own = _own_reporter(r.c)
+    stmt = select(r).add_cte(insert(_RR).from_select(list(own), select(*own.values())).cte("new_reporter"))
+    if with_key:
+        stmt = stmt.add_cte(insert(_K).from_select(["key", "request_id", "created_at"], select(
+            bindparam("key_", type_=_K.c.key.type), r.c.id, bindparam("key_created_at_", type_=_K.c.created_at.type))).cte("new_key"))
+    return stmt
 
 
 class _Fields:

@@ -217,7 +217,15 @@ async def _began(conn: AsyncConnection) -> bool:
     if adapted is None or not hasattr(adapted, "_transaction") or not hasattr(adapted, "_start_transaction"):
         return False
     if adapted._transaction is None and adapted.isolation_level != "autocommit":
-        async with adapted._execute_mutex:
-            if adapted._transaction is None:
-                await adapted._start_transaction()
+        try:
+            async with adapted._execute_mutex:
+                if adapted._transaction is None:
+                    await adapted._start_transaction()
+        except Exception as error:
+            # SQLAlchemy's own execution would see the disconnect and refresh the pool; here it
+            # does not, and a dead connection back in the pool would be handed out again, unpinged
+            # while busy (db/engine.py) — after a database restart, submission after submission failed.
+            if conn.dialect.is_disconnect(error, adapted, None):
+                await conn.invalidate()
+            raise
     return True

@@ -65,3 +65,30 @@ async def test_a_connection_used_moments_ago_is_not_pinged(settings: Any) -> Non
     finally:
         await engine.dispose()
         await admin.dispose()
+
+
+async def test_a_dead_connection_met_by_a_units_first_statement_on_the_driver_is_not_handed_out_again(settings: Any) -> None:
+    """A unit of work whose first statement runs on the driver (db/direct.py's `in_session`, as a
+    submission's does) begins the transaction itself: a dead connection fails that unit, and the
+    pool must not give it to the next one (after a database restart under load, every submission
+    failed on the same dead connection, used too recently to be pinged)."""
+    from sqlalchemy.dialects.postgresql.asyncpg import AsyncAdapt_asyncpg_dbapi
+    from sqlalchemy.ext.asyncio import async_sessionmaker
+
+    from db.direct import in_session
+
+    engine = make_engine(settings.database_url, ping_after_idle=60.0, pool_size=1, max_overflow=0)
+    admin = make_engine(settings.database_url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
+    sessions = async_sessionmaker(engine, expire_on_commit=False)
+    try:
+        before = await _pid(engine)
+        await _terminate(admin, before)
+        with pytest.raises(AsyncAdapt_asyncpg_dbapi.InterfaceError):  # the driver's error: no statement of SQLAlchemy's ran
+            async with sessions() as session:
+                await in_session(session, text("SELECT 1"))
+        async with sessions() as session:  # the same pool of one: a new connection, no error
+            (after,), = await in_session(session, text("SELECT pg_backend_pid()"))
+        assert after != before
+    finally:
+        await engine.dispose()
+        await admin.dispose()

@@ -152,7 +152,7 @@ async def rows(conn: AsyncConnection, stmt: ClauseElement, params: Mapping[str, 
         if sync.dispatch.before_cursor_execute:
             sync.dispatch.before_cursor_execute(sync, None, shape.sql, tuple(args), None, False)
         records = await driver.fetch(shape.sql, *args)
-    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, ConnectionError, OSError):
+    except (asyncpg.PostgresConnectionError, asyncpg.InterfaceError, asyncpg.InternalClientError, ConnectionError, OSError):
         await conn.invalidate()  # as SQLAlchemy does on a disconnect: never handed out again
         raise
     if not shape.results:
@@ -221,11 +221,13 @@ async def _began(conn: AsyncConnection) -> bool:
             async with adapted._execute_mutex:
                 if adapted._transaction is None:
                     await adapted._start_transaction()
-        except Exception as error:
+        except Exception:
             # SQLAlchemy's own execution would see the disconnect and refresh the pool; here it
             # does not, and a dead connection back in the pool would be handed out again, unpinged
             # while busy (db/engine.py) — after a database restart, submission after submission failed.
-            if conn.dialect.is_disconnect(error, adapted, None):
-                await conn.invalidate()
+            # BEGIN carries nothing of the caller's, so any failure means the connection is unusable:
+            # closed, or (the server's farewell read, its end not yet) a protocol stuck mid-error
+            # that the dialect's disconnect test does not recognise.
+            await conn.invalidate()
             raise
     return True

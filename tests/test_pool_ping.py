@@ -81,14 +81,19 @@ async def test_a_dead_connection_met_by_a_units_first_statement_on_the_driver_is
     admin = make_engine(settings.database_url, isolation_level="AUTOCOMMIT", pool_size=1, max_overflow=0)
     sessions = async_sessionmaker(engine, expire_on_commit=False)
     try:
-        before = await _pid(engine)
-        await _terminate(admin, before)
-        with pytest.raises(AsyncAdapt_asyncpg_dbapi.InterfaceError):  # the driver's error: no statement of SQLAlchemy's ran
-            async with sessions() as session:
-                await in_session(session, text("SELECT 1"))
-        async with sessions() as session:  # the same pool of one: a new connection, no error
-            (after,), = await in_session(session, text("SELECT pg_backend_pid()"))
-        assert after != before
+        # Which error the dead connection gives depends on how much of the server's farewell the
+        # driver has read (about a third of runs here meet the second kind); a few rounds meet both.
+        for _ in range(8):
+            before = await _pid(engine)
+            await _terminate(admin, before)
+            # "connection is closed", or, the farewell read but not yet the stream's end, a
+            # protocol stuck mid-error; either way no statement of SQLAlchemy's ran.
+            with pytest.raises((AsyncAdapt_asyncpg_dbapi.InterfaceError, AsyncAdapt_asyncpg_dbapi.InternalClientError)):
+                async with sessions() as session:
+                    await in_session(session, text("SELECT 1"))
+            async with sessions() as session:  # the same pool of one: a new connection, no error
+                (after,), = await in_session(session, text("SELECT pg_backend_pid()"))
+            assert after != before
     finally:
         await engine.dispose()
         await admin.dispose()

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from datetime import timedelta
+from datetime import date, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -22,8 +22,17 @@ from resolvers.society import projects
 from resolvers.society.vocab import ContestKind, local_today
 from schema.ids import from_global_id, to_global_id
 
-TODAY = local_today()
-CONTEST_DAY = (TODAY - timedelta(days=30)).isoformat()
+
+def _today() -> date:
+    # Read at each use, not at import: a run that crosses midnight in Shanghai (the suite takes
+    # a quarter of an hour; midnight there is 16:00 UTC) would otherwise call today "tomorrow".
+    return local_today()
+
+
+def _contest_day() -> str:
+    return (_today() - timedelta(days=30)).isoformat()
+
+
 PROJECT = """id title state stateLabel version requested awarded contestKind contestName contestOn eventCount peopleServed
   summary rejectReason organisation { name } fund { id remaining } community { name } street { name }
   events { heldOn title peopleServed }"""
@@ -91,7 +100,7 @@ async def _propose(gql: Any, token: str, org: dict, fund: dict, requested: str, 
 
 
 def _award_input(project: dict, amount: str, **extra: Any) -> dict:
-    return {"id": project["id"], "contestKind": "VENTURE_CONTEST", "contestName": "公益创投大赛(测试)", "contestOn": CONTEST_DAY,
+    return {"id": project["id"], "contestKind": "VENTURE_CONTEST", "contestName": "公益创投大赛(测试)", "contestOn": _contest_day(),
             "amount": amount, **extra}
 
 
@@ -104,7 +113,7 @@ async def _step(gql: Any, token: str, mutation: str, input: dict, input_type: st
 
 
 async def _event(gql: Any, token: str, project: dict, people: int, held_on: str | None = None, title: str = "活动") -> dict:
-    inp = {"id": project["id"], "heldOn": held_on or TODAY.isoformat(), "title": title, "peopleServed": people}
+    inp = {"id": project["id"], "heldOn": held_on or _today().isoformat(), "title": title, "peopleServed": people}
     return await _ok(gql, token, "recordProjectEvent", "RecordProjectEventInput", inp, f"project {{ {PROJECT} }} event {{ heldOn title peopleServed }}")
 
 
@@ -151,7 +160,7 @@ async def test_project_lifecycle_totals_and_transitions(gql: Any, tokens: dict, 
 
     # Not yet awarded: cannot start, record or complete.
     for mutation, input_type, extra in (("startProject", "ProjectStepInput", {}), ("completeProject", "CompleteProjectInput", {"summary": "x"}),
-                                        ("recordProjectEvent", "RecordProjectEventInput", {"heldOn": TODAY.isoformat(), "title": "x", "peopleServed": 1})):
+                                        ("recordProjectEvent", "RecordProjectEventInput", {"heldOn": _today().isoformat(), "title": "x", "peopleServed": 1})):
         assert _code(await _err(gql, worker, mutation, input_type, {"id": project["id"], **extra})) == "INVALID_TRANSITION"
 
     # A stale version is a CONFLICT and changes nothing.
@@ -169,9 +178,9 @@ async def test_project_lifecycle_totals_and_transitions(gql: Any, tokens: dict, 
     # A project with no events cannot be completed.
     assert _code(await _err(gql, worker, "completeProject", "CompleteProjectInput", {"id": project["id"], "summary": "完成"})) == "INVALID_TRANSITION"
 
-    first = await _event(gql, worker, project, 18, (TODAY - timedelta(days=3)).isoformat(), "激活大脑·第1期")
+    first = await _event(gql, worker, project, 18, (_today() - timedelta(days=3)).isoformat(), "激活大脑·第1期")
     assert first["event"]["peopleServed"] == 18 and first["project"]["eventCount"] == 1 and first["project"]["peopleServed"] == 18
-    second = await _event(gql, tokens["dispatcher"], project, 25, TODAY.isoformat(), "激活大脑·第2期")
+    second = await _event(gql, tokens["dispatcher"], project, 25, _today().isoformat(), "激活大脑·第2期")
     assert second["project"]["eventCount"] == 2 and second["project"]["peopleServed"] == 43
     assert [e["title"] for e in second["project"]["events"]] == ["激活大脑·第1期", "激活大脑·第2期"]
 
@@ -185,7 +194,7 @@ async def test_project_lifecycle_totals_and_transitions(gql: Any, tokens: dict, 
             ServiceProjectEvent.project_id == pk))).one()
     assert (count, people) == (2, 43)
     for mutation, input_type, extra in (("startProject", "ProjectStepInput", {}), ("completeProject", "CompleteProjectInput", {"summary": "x"}),
-                                        ("recordProjectEvent", "RecordProjectEventInput", {"heldOn": TODAY.isoformat(), "title": "x", "peopleServed": 1})):
+                                        ("recordProjectEvent", "RecordProjectEventInput", {"heldOn": _today().isoformat(), "title": "x", "peopleServed": 1})):
         assert _code(await _err(gql, worker, mutation, input_type, {"id": project["id"], **extra})) == "INVALID_TRANSITION"
 
     # PROPOSED → REJECTED, and a rejected project goes nowhere.
@@ -254,7 +263,7 @@ async def test_concurrent_award_sessions_wait_and_recheck(gql: Any, tokens: dict
     p1 = await _propose(gql, tokens["dispatcher"], org, fund, "30000", communityId=futai)
     p2 = await _propose(gql, tokens["dispatcher"], org, fund, "30000", communityId=futai)
     center = Actor(user_id=2, username="dispatcher", display_name="呼应中心调度员", role=Role.CENTER_DISPATCHER)
-    award = projects.AwardInput(contest_kind=ContestKind.ROADSHOW, contest_name="路演答辩(并发测试)", contest_on=TODAY, amount_fen=3_000_000)
+    award = projects.AwardInput(contest_kind=ContestKind.ROADSHOW, contest_name="路演答辩(并发测试)", contest_on=_today(), amount_fen=3_000_000)
 
     async def second() -> str:
         async with db.sessions() as s2:
@@ -302,13 +311,13 @@ async def test_roles_without_business_get_nothing(gql: Any, tokens: dict, db: An
             ("createSocialOrganisation", "CreateSocialOrganisationInput", {"kind": "SOCIAL_ORGANISATION", "name": "x", "registrationNo": "XYZ12345"}),
             ("updateSocialOrganisation", "UpdateSocialOrganisationInput", {"id": org["id"], "active": False}),
             ("setCommunityPartnership", "SetCommunityPartnershipInput", {"organisationId": org["id"], "communityId": futai, "space": "x",
-                                                                         "services": "x", "startsOn": TODAY.isoformat()}),
+                                                                         "services": "x", "startsOn": _today().isoformat()}),
             ("setFundBudget", "SetFundBudgetInput", {"kind": "SPECIAL_FUND", "year": 2045, "budget": "1"}),
             ("proposeProject", "ProposeProjectInput", {"title": "x", "organisationId": org["id"], "fundId": fund["id"], "requested": "1", "communityId": futai}),
             ("awardProject", "AwardProjectInput", _award_input(project, "1")),
             ("rejectProject", "RejectProjectInput", {"id": project["id"], "reason": "x"}),
             ("startProject", "ProjectStepInput", {"id": project["id"]}),
-            ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": TODAY.isoformat(), "title": "x", "peopleServed": 1}),
+            ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": _today().isoformat(), "title": "x", "peopleServed": 1}),
             ("completeProject", "CompleteProjectInput", {"id": project["id"], "summary": "x"}),
         ):
             assert _code(await _err(gql, token, mutation, input_type, inp)) == "FORBIDDEN", (role, mutation)
@@ -338,7 +347,7 @@ async def test_scoped_readers_and_community_workers(gql: Any, tokens: dict, db: 
     assert _code(await _err(gql, tokens["community"], "startProject", "ProjectStepInput", {"id": theirs["id"]})) == "FORBIDDEN"
     await _step(gql, tokens["dispatcher"], "startProject", {"id": theirs["id"]})
     assert _code(await _err(gql, tokens["community"], "recordProjectEvent", "RecordProjectEventInput",
-                            {"id": theirs["id"], "heldOn": TODAY.isoformat(), "title": "x", "peopleServed": 3})) == "FORBIDDEN"
+                            {"id": theirs["id"], "heldOn": _today().isoformat(), "title": "x", "peopleServed": 3})) == "FORBIDDEN"
     await _event(gql, tokens["community"], mine, 3)
 
     async def visible(token: str) -> set[str]:
@@ -358,7 +367,7 @@ async def test_scoped_readers_and_community_workers(gql: Any, tokens: dict, db: 
     # Partnerships: a community manages its own only.
     assert _code(await _err(gql, tokens["community"], "setCommunityPartnership", "SetCommunityPartnershipInput",
                             {"organisationId": org["id"], "communityId": dahaiyang, "space": "活动室", "services": "x",
-                             "startsOn": TODAY.isoformat()})) == "FORBIDDEN"
+                             "startsOn": _today().isoformat()})) == "FORBIDDEN"
     filtered = await gql.ok('query($s: ID!) { serviceProjects(first: 100, filter: {streetId: $s, state: RUNNING, year: 2046}) { totalCount } }',
                             {"s": to_global_id("Street", await _pk(db, Street, "幸福街道"))}, token=tokens["dispatcher"])
     assert filtered["serviceProjects"]["totalCount"] == 1
@@ -388,8 +397,8 @@ async def test_contact_masked_except_center_admin_and_partner_communities(gql: A
     # 大海阳 takes the agency on as a community partner: its workers now see the contact whole (and it is audited).
     partnership = await _ok(gql, dahaiyang, "setCommunityPartnership", "SetCommunityPartnershipInput", {
         "organisationId": org["id"], "communityId": to_global_id("Community", await _pk(db, Community, "大海阳社区")),
-        "space": "活动室 60㎡", "services": "每月两场认知症筛查", "startsOn": (TODAY - timedelta(days=1)).isoformat(),
-        "endsOn": (TODAY + timedelta(days=365)).isoformat()}, "partnership { space current version community { name } organisation { name } }")
+        "space": "活动室 60㎡", "services": "每月两场认知症筛查", "startsOn": (_today() - timedelta(days=1)).isoformat(),
+        "endsOn": (_today() + timedelta(days=365)).isoformat()}, "partnership { space current version community { name } organisation { name } }")
     p = partnership["partnership"]
     assert p["current"] is True and p["community"]["name"] == "大海阳社区" and p["version"] == 1
     assert (await seen(dahaiyang))["contactPhone"] == "13912345678"
@@ -400,7 +409,7 @@ async def test_contact_masked_except_center_admin_and_partner_communities(gql: A
     assert {"id": org["id"], "contactPhone": "13912345678"} in [e["node"] for e in listed["socialOrganisations"]["edges"]]
     # Suspending the partnership masks it again; a stale version is a CONFLICT.
     inp = {"organisationId": org["id"], "communityId": to_global_id("Community", await _pk(db, Community, "大海阳社区")), "space": "活动室 60㎡",
-           "services": "暂停", "startsOn": (TODAY - timedelta(days=1)).isoformat(), "active": False}
+           "services": "暂停", "startsOn": (_today() - timedelta(days=1)).isoformat(), "active": False}
     assert _code(await _err(gql, dahaiyang, "setCommunityPartnership", "SetCommunityPartnershipInput", {**inp, "version": 7})) == "CONFLICT"
     await _ok(gql, dahaiyang, "setCommunityPartnership", "SetCommunityPartnershipInput", {**inp, "version": 1}, "partnership { version }")
     assert (await seen(dahaiyang))["contactView"] == "MASKED"
@@ -438,11 +447,11 @@ async def test_bad_input_is_coded_and_writes_nothing(gql: Any, tokens: dict, db:
         ("createSocialOrganisation", "CreateSocialOrganisationInput", {"kind": "SOCIAL_ORGANISATION", "name": "x", "registrationNo": "GOOD12346", "contactPhone": "call me"}, "BAD_USER_INPUT"),
         ("createSocialOrganisation", "CreateSocialOrganisationInput", {"kind": "SOCIAL_ORGANISATION", "name": "x", "registrationNo": org["registrationNo"]}, "CONFLICT"),
         ("setCommunityPartnership", "SetCommunityPartnershipInput", {"organisationId": plain["id"], "communityId": futai, "space": "x", "services": "x",
-                                                                     "startsOn": TODAY.isoformat()}, "BAD_USER_INPUT"),
+                                                                     "startsOn": _today().isoformat()}, "BAD_USER_INPUT"),
         ("setCommunityPartnership", "SetCommunityPartnershipInput", {"organisationId": org["id"], "communityId": futai, "space": "x", "services": "x",
-                                                                     "startsOn": TODAY.isoformat(), "endsOn": (TODAY - timedelta(days=1)).isoformat()}, "BAD_USER_INPUT"),
+                                                                     "startsOn": _today().isoformat(), "endsOn": (_today() - timedelta(days=1)).isoformat()}, "BAD_USER_INPUT"),
         ("setCommunityPartnership", "SetCommunityPartnershipInput", {"organisationId": futai, "communityId": futai, "space": "x", "services": "x",
-                                                                     "startsOn": TODAY.isoformat()}, "BAD_USER_INPUT"),
+                                                                     "startsOn": _today().isoformat()}, "BAD_USER_INPUT"),
         ("proposeProject", "ProposeProjectInput", {"title": "x", "organisationId": org["id"], "fundId": fund["id"], "requested": "-5", "communityId": futai}, "BAD_USER_INPUT"),
         ("proposeProject", "ProposeProjectInput", {"title": "x", "organisationId": org["id"], "fundId": fund["id"], "requested": "1.005", "communityId": futai}, "BAD_USER_INPUT"),
         ("proposeProject", "ProposeProjectInput", {"title": "x", "organisationId": org["id"], "fundId": fund["id"], "requested": "abc", "communityId": futai}, "BAD_USER_INPUT"),
@@ -453,12 +462,12 @@ async def test_bad_input_is_coded_and_writes_nothing(gql: Any, tokens: dict, db:
         ("proposeProject", "ProposeProjectInput", {"title": "x", "organisationId": org["id"], "fundId": to_global_id("Fund", 999999), "requested": "10",
                                                    "communityId": futai}, "NOT_FOUND"),
         ("proposeProject", "ProposeProjectInput", {"title": "x", "organisationId": org["id"], "fundId": fund["id"], "requested": "99999999", "communityId": futai}, "BAD_USER_INPUT"),
-        ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": (TODAY + timedelta(days=2)).isoformat(), "title": "x", "peopleServed": 1}, "BAD_USER_INPUT"),
-        ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": TODAY.isoformat(), "title": "x", "peopleServed": -1}, "BAD_USER_INPUT"),
-        ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": TODAY.isoformat(), "title": "", "peopleServed": 1}, "BAD_USER_INPUT"),
-        ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": (TODAY - timedelta(days=400)).isoformat(), "title": "x", "peopleServed": 1}, "BAD_USER_INPUT"),
-        ("recordProjectEvent", "RecordProjectEventInput", {"id": to_global_id("ServiceProject", 999999), "heldOn": TODAY.isoformat(), "title": "x", "peopleServed": 1}, "NOT_FOUND"),
-        ("awardProject", "AwardProjectInput", {**_award_input(proposed, "1"), "contestOn": (TODAY + timedelta(days=1)).isoformat()}, "BAD_USER_INPUT"),
+        ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": (_today() + timedelta(days=2)).isoformat(), "title": "x", "peopleServed": 1}, "BAD_USER_INPUT"),
+        ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": _today().isoformat(), "title": "x", "peopleServed": -1}, "BAD_USER_INPUT"),
+        ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": _today().isoformat(), "title": "", "peopleServed": 1}, "BAD_USER_INPUT"),
+        ("recordProjectEvent", "RecordProjectEventInput", {"id": project["id"], "heldOn": (_today() - timedelta(days=400)).isoformat(), "title": "x", "peopleServed": 1}, "BAD_USER_INPUT"),
+        ("recordProjectEvent", "RecordProjectEventInput", {"id": to_global_id("ServiceProject", 999999), "heldOn": _today().isoformat(), "title": "x", "peopleServed": 1}, "NOT_FOUND"),
+        ("awardProject", "AwardProjectInput", {**_award_input(proposed, "1"), "contestOn": (_today() + timedelta(days=1)).isoformat()}, "BAD_USER_INPUT"),
         ("awardProject", "AwardProjectInput", {**_award_input(proposed, "1"), "contestName": "  "}, "BAD_USER_INPUT"),
         ("setFundBudget", "SetFundBudgetInput", {"kind": "SPECIAL_FUND", "year": 1999}, "BAD_USER_INPUT"),
         ("setFundBudget", "SetFundBudgetInput", {"kind": "SPECIAL_FUND", "year": 2047, "budget": "0"}, "BAD_USER_INPUT"),

@@ -15,7 +15,7 @@ from typing import Any, Generic, TypeVar
 
 import orjson
 import strawberry
-from sqlalchemy import ColumnElement, Select, func, select, tuple_
+from sqlalchemy import ColumnElement, Integer, Select, func, literal_column, select, tuple_
 
 from db import direct
 from db.engine import Database
@@ -97,13 +97,22 @@ def _page(stmt: Select[Any], key: Sequence[ColumnElement[Any]], after: list[Any]
     order = _orders.get((tuple(key), reverse_scan))
     if order is None:
         order = _orders[(tuple(key), reverse_scan)] = [(c.desc() if reverse_scan else c.asc()) for c in key]
-    page = page.order_by(*order).limit(size + 1)
+    page = page.order_by(*order).limit(_limit(size + 1))
     return projection.page(page, key) if projection is not None else page
+
+
+def _limit(n: int) -> Any:
+    """The page's LIMIT written into the statement, not sent as a parameter: PostgreSQL cannot
+    cost a generic plan for `LIMIT $1` (it assumes a tenth of the rows), so it planned the wall's
+    statement anew at every execution — 0.6 ms of its time against 0.3 ms running it. With the
+    number in the text (one statement per page size, a handful) the plan is made once per
+    connection. `n` is an int checked by check_page_args, never the client's text."""
+    return literal_column(str(int(n)), Integer)
 
 
 def _keep_template(shape: Any, base: Any, page: Select[Any], own: list[Any]) -> None:
     """Keep `page` for the lists of `shape` if its values are the list's, then `own` (the
-    cursors' and the limit), in that order, and it ran direct — checked, not assumed."""
+    cursors'), in that order, and it ran direct — checked, not assumed."""
     key = page._generate_cache_key()
     if key is None or not direct.runs_direct(page):
         return
@@ -185,10 +194,10 @@ async def paginate(
         if projection is not None and db.read_engine.dialect.driver == "asyncpg":
             base = stmt._generate_cache_key()
             if base is not None:
-                shape = (base.key, tuple(key), descending, reverse_scan, after is not None, before is not None, projection)
+                shape = (base.key, tuple(key), descending, reverse_scan, after is not None, before is not None, projection, size)
                 template = _templates.get(shape)
                 if template is not None and direct.runs_direct(template):
-                    values = [b.effective_value for b in base.bindparams] + after_values + before_values + [size + 1]
+                    values = [b.effective_value for b in base.bindparams] + after_values + before_values
         page = template if values is not None else _page(stmt, key, after_values, before_values, descending, reverse_scan, size, projection)
         async with db.read() as conn:
             if projection is not None:  # read by position: straight on the driver where it can
@@ -196,7 +205,7 @@ async def paginate(
             else:
                 rows = list((await conn.execute(page)).all())
         if shape is not None and values is None:
-            _keep_template(shape, base, page, after_values + before_values + [size + 1])
+            _keep_template(shape, base, page, after_values + before_values)
     has_more = len(rows) > size
     rows = rows[:size]
     if backwards:

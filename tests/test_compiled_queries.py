@@ -212,6 +212,33 @@ async def test_a_kept_page_statement_reads_each_calls_own_rows(app: Any, http: h
         assert any(s[0] == "count" for s in kept), "no count statement was kept"
 
 
+async def test_a_pages_size_is_written_into_its_statement_not_sent_as_a_parameter(
+        app: Any, http: httpx.AsyncClient, tokens: dict[str, str], count_statements: Any) -> None:
+    """PostgreSQL cannot cost a generic plan for `LIMIT $1`, so with the size as a parameter the
+    wall's statement was planned anew at every execution (pagination.py `_limit`). The page reads
+    its size plus one, written into the statement — the first run and a kept statement's alike —
+    and a page of another size gets its own statement and its own rows."""
+    doc = "query W($n: Int!, $after: String) { requests(first: $n, after: $after) { pageInfo { endCursor } edges { node { id title community { name } } } } }"
+    loop = Loop(GQL(http), tokens)
+    have = (await GQL(http).post("{ requests(first: 1) { totalCount } }", token=tokens["dispatcher"]))["data"]["requests"]["totalCount"]
+    for i in range(have, 6):  # two pages of three, whatever ran before
+        await loop.submit("community", text=f"热线:居民反映单元门禁损坏 {i}", channel="HOTLINE", locationNote="3号楼")
+    kept, app.state.responses = app.state.responses, None  # run every call, not a kept answer
+    try:
+        for n in (3, 3, 2, 3):  # learnt, kept; another size; the first size again
+            with count_statements() as counted:
+                body = (await _post(http, tokens["dispatcher"], doc, {"n": n, "after": None})).json()
+            assert len(body["data"]["requests"]["edges"]) == n, body
+            pages = [s for s in counted.statements if "FROM request" in s and "ORDER BY" in s]
+            assert len(pages) == 1, counted.statements
+            assert re.search(rf"LIMIT {n + 1}\b", pages[0]) and not re.search(r"LIMIT (\$|\?|%\(|:)", pages[0]), pages[0]
+            after = body["data"]["requests"]["pageInfo"]["endCursor"]
+            following = (await _post(http, tokens["dispatcher"], doc, {"n": n, "after": after})).json()["data"]["requests"]["edges"]
+            assert len(following) == n and not {e["node"]["id"] for e in following} & {e["node"]["id"] for e in body["data"]["requests"]["edges"]}
+    finally:
+        app.state.responses = kept
+
+
 async def test_one_request_for_the_center_is_one_statement_and_its_history(app: Any, http: httpx.AsyncClient, tokens: dict[str, str],
                                                                          ids: dict[str, str], count_statements: Any) -> None:
     """The center sees every request: `request(id:)` reads the selected columns with the

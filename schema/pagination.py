@@ -191,7 +191,7 @@ async def paginate(
     rows: list[Any] = []
     if size > 0:
         template = shape = values = None
-        if projection is not None and db.read_engine.dialect.driver == "asyncpg":
+        if db.read_engine.dialect.driver == "asyncpg":
             base = stmt._generate_cache_key()
             if base is not None:
                 shape = (base.key, tuple(key), descending, reverse_scan, after is not None, before is not None, projection, size)
@@ -200,10 +200,9 @@ async def paginate(
                     values = [b.effective_value for b in base.bindparams] + after_values + before_values
         page = template if values is not None else _page(stmt, key, after_values, before_values, descending, reverse_scan, size, projection)
         async with db.read() as conn:
-            if projection is not None:  # read by position: straight on the driver where it can
-                rows = list(await direct.rows(conn, page, values=values))
-            else:
-                rows = list((await conn.execute(page)).all())
+            # Straight on the driver where it can; whole rows also by attribute, for `to_node`
+            # (an organisation tree's streets went through SQLAlchemy's execution: a twentieth of its time).
+            rows = list(await direct.rows(conn, page, values=values, named=projection is None))
         if shape is not None and values is None:
             _keep_template(shape, base, page, after_values + before_values)
     has_more = len(rows) > size

@@ -18,6 +18,7 @@ import pytest
 import pytest_asyncio
 from sqlalchemy import func, select
 
+from db import direct
 from db.models import AuditEntry
 from schema import metrics, pagination
 from tests.conftest import BACKEND, GQL
@@ -210,6 +211,29 @@ async def test_a_kept_page_statement_reads_each_calls_own_rows(app: Any, http: h
         kept = set(pagination._templates) - before
         assert any(s[0] != "count" for s in kept), "no page statement was kept"
         assert any(s[0] == "count" for s in kept), "no count statement was kept"
+
+
+@pytest.mark.skipif(BACKEND != "postgres", reason="kept statements and the driver's path are PostgreSQL's")
+async def test_a_page_of_whole_rows_is_kept_and_read_on_the_driver(app: Any, http: httpx.AsyncClient, tokens: dict[str, str]) -> None:
+    """Streets that carry a child connection are read whole (their node is not all columns), as
+    are the lists the full executor pages: those pages too are kept per shape and run straight on
+    asyncpg, their rows still read by attribute by `to_node` — the same answer both ways."""
+    doc = "query S($n: Int!, $after: String) { streets(first: $n, after: $after) { pageInfo { endCursor } edges { node { id name communities(first: 2) { edges { node { id } } } } } } }"
+    before = set(pagination._templates)
+    kept, app.state.responses = app.state.responses, None
+    try:
+        cursor = None
+        for _ in range(3):
+            full, fast, ran, _ = await both(app, http, tokens["dispatcher"], doc, {"n": 2, "after": cursor})
+            assert fast.content == full.content and ran == 1, cursor
+            page = fast.json()["data"]["streets"]
+            assert len(page["edges"]) == 2 and all(e["node"]["name"] for e in page["edges"])
+            cursor = page["pageInfo"]["endCursor"]
+    finally:
+        app.state.responses = kept
+    whole = [shape for shape in set(pagination._templates) - before if shape[0] != "count" and shape[6] is None]
+    assert whole, "no page of whole rows was kept"
+    assert all(direct.runs_direct(pagination._templates[shape]) for shape in whole)
 
 
 async def test_a_pages_size_is_written_into_its_statement_not_sent_as_a_parameter(
